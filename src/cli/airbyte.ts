@@ -1,0 +1,193 @@
+#!/usr/bin/env node
+/**
+ * source-asana: the Airbyte protocol entry point.
+ *   source-asana spec
+ *   source-asana check --config config.json
+ *   source-asana discover --config config.json
+ *   source-asana read --config config.json --catalog catalog.json [--state state.json]
+ * One AirbyteMessage per line on stdout; exit 1 when the command fails.
+ */
+import { parseArgs } from "node:util";
+import { type StreamSelection, checkSelection, streamInfos } from "../engine/catalog.js";
+import { checkStreams } from "../engine/check.js";
+import { readStreams } from "../engine/read.js";
+import { ConnectorError, configError, errorMessage } from "../errors.js";
+import { AirbyteWriter, type AirbyteStream } from "../protocol/airbyte.js";
+import { LineOutput } from "../protocol/output.js";
+import { Redactor } from "../protocol/redact.js";
+import { readJsonFile } from "./inputs.js";
+import { type Runtime, createRuntime, loadSpec } from "./runtime.js";
+
+const USAGE =
+  "usage: source-asana spec | check --config FILE | discover --config FILE | " +
+  "read --config FILE --catalog FILE [--state FILE]";
+
+interface Args {
+  command: string;
+  config?: string;
+  catalog?: string;
+  state?: string;
+  manifest?: string;
+}
+
+function parse(argv: string[]): Args {
+  const { values, positionals } = parseArgs({
+    args: argv,
+    allowPositionals: true,
+    options: {
+      config: { type: "string" },
+      catalog: { type: "string" },
+      state: { type: "string" },
+      manifest: { type: "string" },
+      debug: { type: "boolean" },
+    },
+  });
+  const command = positionals[0];
+  if (!command || positionals.length > 1) throw configError(USAGE);
+  return { command, ...values } as Args;
+}
+
+function required(value: string | undefined, flag: string, command: string): string {
+  if (!value) throw configError(`${command} needs --${flag} FILE (${USAGE})`);
+  return value;
+}
+
+export function toAirbyteStreams(runtime: Runtime): AirbyteStream[] {
+  return streamInfos(runtime.source).map((s) => ({
+    name: s.name,
+    json_schema: s.schema,
+    supported_sync_modes: s.syncModes,
+    source_defined_primary_key: s.primaryKey,
+    is_resumable: s.syncModes.includes("incremental"),
+    ...(s.cursorField ? { source_defined_cursor: true, default_cursor_field: s.cursorField } : {}),
+  }));
+}
+
+/** The configured catalog's streams, in order, as selections. */
+function parseCatalog(path: string): StreamSelection[] {
+  const catalog = readJsonFile(path, "catalog");
+  const streams = (catalog as { streams?: unknown } | null)?.streams;
+  if (!Array.isArray(streams)) throw configError(`The catalog file ${path} must be a ConfiguredAirbyteCatalog with a "streams" list`);
+  return streams.map((entry: unknown, i: number) => {
+    const e = entry as { stream?: { name?: unknown }; sync_mode?: unknown } | null;
+    const name = e?.stream?.name;
+    if (typeof name !== "string" || !name) throw configError(`The catalog's streams[${i}] has no stream.name`);
+    const mode = e?.sync_mode;
+    if (mode !== "full_refresh" && mode !== "incremental") {
+      throw configError(`The catalog's stream ${name} has sync_mode ${JSON.stringify(mode)}; expected "full_refresh" or "incremental"`);
+    }
+    return { name, syncMode: mode };
+  });
+}
+
+/** Accepts the array form and the legacy object form; anything else is a config_error. */
+function checkStateFile(path: string): void {
+  const state = readJsonFile(path, "state");
+  if (state === null || (typeof state === "object" && !Array.isArray(state))) return;
+  if (!Array.isArray(state)) throw configError(`The state file ${path} must hold a JSON array of state messages (or a legacy object)`);
+  state.forEach((entry: unknown, i: number) => {
+    const e = entry as Record<string, unknown> | null;
+    if (!e || typeof e !== "object" || !("stream" in e || "global" in e || "data" in e)) {
+      throw configError(`The state file ${path}: entry ${i} has none of "stream", "global" or "data"`);
+    }
+  });
+}
+
+async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): Promise<number> {
+  const args = parse(argv);
+  switch (args.command) {
+    case "spec": {
+      const { spec } = loadSpec(args.manifest);
+      await writer.spec({ ...spec });
+      return 0;
+    }
+    case "check": {
+      let runtime: Runtime;
+      try {
+        runtime = createRuntime(args.manifest, required(args.config, "config", "check"), redactor, writer);
+      } catch (error) {
+        if (error instanceof ConnectorError && error.failureType === "config_error") {
+          await writer.connectionStatus("FAILED", error.message);
+          return 0;
+        }
+        throw error;
+      }
+      try {
+        await checkStreams(runtime.env, runtime.source);
+        await writer.connectionStatus("SUCCEEDED");
+      } catch (error) {
+        if (error instanceof ConnectorError && error.failureType !== "system_error") {
+          await writer.connectionStatus("FAILED", error.message);
+        } else throw error;
+      } finally {
+        await runtime.close();
+      }
+      return 0;
+    }
+    case "discover": {
+      const runtime = createRuntime(args.manifest, required(args.config, "config", "discover"), redactor, writer);
+      await runtime.close();
+      await writer.catalog(toAirbyteStreams(runtime));
+      return 0;
+    }
+    case "read": {
+      const configPath = required(args.config, "config", "read");
+      const catalogPath = required(args.catalog, "catalog", "read");
+      const runtime = createRuntime(args.manifest, configPath, redactor, writer);
+      try {
+        const selection = parseCatalog(catalogPath);
+        if (args.state) checkStateFile(args.state);
+        const { known, unknown } = checkSelection(runtime.source, selection);
+        const started = Date.now();
+        const result = await readStreams({
+          source: runtime.source,
+          selected: known.map((s) => s.name),
+          emitter: writer,
+          env: runtime.env,
+          concurrency: runtime.settings.concurrency,
+        });
+        const rate = runtime.env.rate.snapshot();
+        const counts = [...result.recordsByStream].map(([name, n]) => `${name}=${n}`).join(", ");
+        await writer.log(
+          "INFO",
+          `Read ${counts || "no streams"} with ${rate.dispatched} requests (${rate.rateLimited} rate limited) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
+        for (const name of unknown) {
+          await writer.connectorError(
+            configError(`The catalog asks for stream ${name}, which this source does not have; refresh the source schema`),
+            name,
+          );
+        }
+        for (const failure of result.failures) await writer.connectorError(failure.error, failure.stream);
+        return result.failures.length || unknown.length ? 1 : 0;
+      } finally {
+        await runtime.close();
+      }
+    }
+    default:
+      throw configError(`Unknown command ${JSON.stringify(args.command)}. ${USAGE}`);
+  }
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const redactor = new Redactor();
+  const out = new LineOutput(process.stdout, redactor);
+  const writer = new AirbyteWriter(out);
+  let code: number;
+  try {
+    code = await run(argv, writer, redactor);
+  } catch (error) {
+    if (error instanceof ConnectorError) await writer.connectorError(error);
+    else if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      await writer.connectorError(configError(`${errorMessage(error)}. ${USAGE}`));
+    } else {
+      await writer.error(`An unexpected error stopped the connector: ${errorMessage(error)}`, "system_error");
+    }
+    code = 1;
+  }
+  await out.flush();
+  return code;
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

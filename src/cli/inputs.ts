@@ -1,0 +1,71 @@
+/**
+ * The connector's inputs: JSON files, the config validated against the spec, the configured
+ * catalog. Every problem is a config_error that names the file and the field.
+ */
+import { readFileSync } from "node:fs";
+import { Ajv, type ErrorObject } from "ajv";
+import addFormatsImport from "ajv-formats";
+import { configError } from "../errors.js";
+
+// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
+const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
+
+export function readJsonFile(path: string, what: string): unknown {
+  let text: string;
+  try {
+    text = readFileSync(path, "utf8");
+  } catch (error) {
+    const code = (error as { code?: string }).code;
+    throw configError(`The ${what} file ${path} could not be read${code ? ` (${code})` : ""}`);
+  }
+  try {
+    return JSON.parse(text) as unknown;
+  } catch (error) {
+    throw configError(`The ${what} file ${path} is not valid JSON: ${(error as Error).message}`);
+  }
+}
+
+export function readConfig(path: string): Record<string, unknown> {
+  const config = readJsonFile(path, "config");
+  if (!config || typeof config !== "object" || Array.isArray(config)) {
+    throw configError(`The config file ${path} must hold a JSON object`);
+  }
+  return config as Record<string, unknown>;
+}
+
+function describe(error: ErrorObject): string {
+  const field = error.instancePath ? error.instancePath.slice(1).replace(/\//g, ".") : "(config)";
+  switch (error.keyword) {
+    case "required":
+      return `${field === "(config)" ? "" : `${field}.`}${String(error.params.missingProperty)} is required`;
+    case "additionalProperties":
+      return `${field}: unknown property ${String(error.params.additionalProperty)}`;
+    case "const":
+      return `${field} must be ${JSON.stringify(error.params.allowedValue)}`;
+    case "enum":
+      return `${field} must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+    case "pattern":
+      return `${field} does not have the expected form`;
+    default:
+      return `${field} ${error.message ?? "is invalid"}`;
+  }
+}
+
+/** Validates a config against the spec's connectionSpecification. Keys starting with `_` are test knobs and skipped. */
+export function validateConfig(config: Record<string, unknown>, spec: Record<string, unknown>): void {
+  const ajv = new Ajv({ strict: false, allErrors: true });
+  addFormats(ajv);
+  let validate;
+  try {
+    validate = ajv.compile(spec);
+  } catch (error) {
+    throw configError(`The connector's spec is not a valid JSON Schema: ${(error as Error).message}`);
+  }
+  const visible = Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith("_")));
+  if (validate(visible)) return;
+  const errors = validate.errors ?? [];
+  // oneOf branches report every variant's mismatch; keep the most specific messages.
+  const specific = errors.filter((e) => e.keyword !== "oneOf" && e.keyword !== "anyOf");
+  const messages = Array.from(new Set((specific.length ? specific : errors).map(describe)));
+  throw configError(`The config is invalid: ${messages.join("; ")}`);
+}

@@ -1,0 +1,89 @@
+/**
+ * HttpRequester: builds the URL, query and headers of one request from the interpolation context.
+ * URL join follows the CDK (PROTOCOL-NOTES §2.3): the path loses its leading "/" and url_base gets
+ * a trailing "/", so `https://app.asana.com/api/1.0` + `/projects` keeps `/api/1.0`.
+ */
+import { configError, systemError } from "../errors.js";
+import { type InterpolationContext, assertTemplate, interpolateString } from "../manifest/interpolation.js";
+import { type Authenticator, buildAuthenticator } from "./authenticator.js";
+import { type ErrorHandler, buildErrorHandler } from "./error-handler.js";
+import { type ManifestNode, nodeType, optionalChild, optionalString, parametersOf, stringMap, unsupported } from "./node.js";
+import type { PageRequest } from "./paginator.js";
+import type { RequestParts } from "./request-option.js";
+
+export interface BuiltRequest {
+  url: string;
+  headers: Record<string, string>;
+}
+
+export function joinUrl(base: string, path: string): string {
+  if (/^https?:\/\//i.test(path)) return path;
+  const trimmedBase = base.endsWith("/") ? base : `${base}/`;
+  return new URL(path.replace(/^\/+/, ""), trimmedBase).toString();
+}
+
+export class HttpRequester {
+  readonly authenticator: Authenticator;
+  readonly errorHandler: ErrorHandler;
+  private readonly urlBase: string;
+  private readonly path: string;
+  private readonly params: Record<string, string>;
+  private readonly headers: Record<string, string>;
+  private readonly parameters: Record<string, unknown>;
+
+  constructor(node: ManifestNode, where: string, private readonly config: Record<string, unknown>) {
+    if (nodeType(node) !== "HttpRequester") unsupported(node, where, ["HttpRequester"]);
+    const method = String(node.http_method ?? "GET").toUpperCase();
+    if (method !== "GET") throw systemError(`Manifest: ${where}.http_method ${method} is not supported (GET only)`);
+    const url = optionalString(node, "url", where);
+    this.urlBase = optionalString(node, "url_base", where) ?? url ?? "";
+    this.path = url && !node.url_base ? "" : (optionalString(node, "path", where) ?? "");
+    if (!this.urlBase) throw systemError(`Manifest: ${where} needs url_base (or url)`);
+    this.params = stringMap(node, "request_parameters", where);
+    this.headers = stringMap(node, "request_headers", where);
+    for (const template of [this.urlBase, this.path, ...Object.values(this.params), ...Object.values(this.headers)]) {
+      assertTemplate(template);
+    }
+    this.parameters = parametersOf(node);
+    this.authenticator = buildAuthenticator(optionalChild(node, "authenticator", where), `${where}.authenticator`, config);
+    this.errorHandler = buildErrorHandler(optionalChild(node, "error_handler", where), `${where}.error_handler`, config);
+  }
+
+  /** The interpolation context of a request for `slice` and `nextPageToken`. */
+  context(slice: Record<string, unknown>, nextPageToken: unknown): InterpolationContext {
+    return {
+      config: this.config,
+      parameters: this.parameters,
+      stream_partition: slice,
+      stream_slice: slice,
+      stream_interval: slice,
+      next_page_token: nextPageToken === undefined ? null : { next_page_token: nextPageToken },
+    };
+  }
+
+  build(slice: Record<string, unknown>, nextPageToken: unknown, page: PageRequest, extra: RequestParts): BuiltRequest {
+    const context = this.context(slice, nextPageToken);
+    const base = interpolateString(this.urlBase, context);
+    let url: URL;
+    try {
+      url = new URL(page.path ? joinUrl(base, page.path) : joinUrl(base, interpolateString(this.path, context)));
+    } catch {
+      throw configError(`The API base URL ${JSON.stringify(base)} is not a valid URL`);
+    }
+    const query: Record<string, string> = {};
+    for (const [key, template] of Object.entries(this.params)) {
+      const value = interpolateString(template, context);
+      if (value !== "" && value !== "None") query[key] = value;
+    }
+    Object.assign(query, extra.params, page.params);
+    if (!page.path) for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
+    else for (const [k, v] of Object.entries(page.params)) url.searchParams.set(k, v);
+    const headers: Record<string, string> = {};
+    for (const [key, template] of Object.entries(this.headers)) {
+      const value = interpolateString(template, context);
+      if (value !== "") headers[key] = value;
+    }
+    Object.assign(headers, extra.headers, page.headers);
+    return { url: url.toString(), headers };
+  }
+}

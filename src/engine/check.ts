@@ -1,0 +1,34 @@
+/**
+ * CheckStream: a stream is available when the first page of its first partition can be read.
+ * A child stream's first partition comes from its parent's first record.
+ */
+import type { DeclarativeSource } from "../declarative/source.js";
+import type { StreamDefinition } from "../declarative/stream.js";
+import { valueAt } from "../declarative/record-selector.js";
+import { emptyParts } from "../declarative/request-option.js";
+import { type FetchEnvironment, type Slice, fetchPage } from "./fetch.js";
+
+/** The first partition of a stream, or undefined when its parents have no records. */
+async function firstSlice(env: FetchEnvironment, source: DeclarativeSource, def: StreamDefinition): Promise<Slice | undefined> {
+  const partitions = def.partitions;
+  if (partitions.kind === "single") return {};
+  if (partitions.kind === "list") return partitions.values.length ? { [partitions.cursorField]: partitions.values[0] } : undefined;
+  const link = partitions.parents.find((l) => l.parentName !== def.name) ?? partitions.parents[0]!;
+  const parent = source.byName.get(link.parentName)!;
+  const parentSlice = await firstSlice(env, source, parent);
+  if (!parentSlice) return undefined;
+  const page = await fetchPage(env, parent, parentSlice, undefined, emptyParts());
+  if (page.kind !== "page") return undefined;
+  const record = page.records.find((r) => !link.filter || link.filter.keep(r, { config: env.config }));
+  if (!record) return undefined;
+  return { [link.partitionField]: valueAt(record, link.parentKey), parent_slice: parentSlice };
+}
+
+/** Throws the ConnectorError of the first stream that cannot be read. */
+export async function checkStreams(env: FetchEnvironment, source: DeclarativeSource): Promise<void> {
+  for (const name of source.checkStreams) {
+    const def = source.byName.get(name)!;
+    const slice = await firstSlice(env, source, def);
+    if (slice) await fetchPage(env, def, slice, undefined, emptyParts());
+  }
+}

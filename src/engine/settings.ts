@@ -1,0 +1,69 @@
+/**
+ * Runtime settings from the config and the manifest:
+ * - concurrency: the manifest's `concurrency_level` (Airbyte's `num_workers` in Asana's spec);
+ * - request rate ceiling: config `max_requests_per_second`, else the manifest's `api_budget`
+ *   (the tightest policy that applies to every request), else unlimited;
+ * - starting rate: config `requests_per_second` (AIMD grows it from there).
+ */
+import type { DeclarativeSource } from "../declarative/source.js";
+import { isNode } from "../declarative/node.js";
+import { configError } from "../errors.js";
+import { interpolate } from "../manifest/interpolation.js";
+
+export interface RuntimeSettings {
+  concurrency: number;
+  initialRate: number;
+  maxRate: number;
+  requestTimeoutMs: number;
+  backoffBaseSeconds: number;
+}
+
+export const DEFAULT_INITIAL_RATE = 1.25;
+
+/** ISO-8601 duration (PT1M, PT60S, P1D...) in seconds. */
+export function durationSeconds(iso: string): number {
+  const m = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(iso);
+  if (!m || iso === "P" || iso === "PT") throw new Error(`not an ISO-8601 duration: ${iso}`);
+  const [, d, h, min, s] = m;
+  return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(min ?? 0) * 60 + Number(s ?? 0);
+}
+
+function budgetRate(root: Record<string, unknown>, config: Record<string, unknown>): number | undefined {
+  const budget = root.api_budget;
+  if (!isNode(budget) || !Array.isArray(budget.policies)) return undefined;
+  let tightest: number | undefined;
+  for (const policy of budget.policies) {
+    if (!isNode(policy) || !Array.isArray(policy.rates)) continue;
+    if (Array.isArray(policy.matchers) && policy.matchers.length > 0) continue;
+    for (const rate of policy.rates) {
+      if (!isNode(rate)) continue;
+      const limit = Number(interpolate(rate.limit, { config }));
+      const seconds = durationSeconds(String(rate.interval));
+      if (limit > 0 && seconds > 0) tightest = Math.min(tightest ?? Infinity, limit / seconds);
+    }
+  }
+  return tightest;
+}
+
+function positiveNumber(config: Record<string, unknown>, key: string): number | undefined {
+  const value = config[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !(value > 0)) throw configError(`The config's ${key} must be a number greater than 0`);
+  return value;
+}
+
+export function runtimeSettings(
+  root: Record<string, unknown>,
+  source: DeclarativeSource,
+  config: Record<string, unknown>,
+): RuntimeSettings {
+  const maxRate = positiveNumber(config, "max_requests_per_second") ?? budgetRate(root, config) ?? 1000;
+  const initialRate = Math.min(positiveNumber(config, "requests_per_second") ?? DEFAULT_INITIAL_RATE, maxRate);
+  return {
+    concurrency: source.concurrency,
+    initialRate,
+    maxRate,
+    requestTimeoutMs: (positiveNumber(config, "request_timeout_seconds") ?? 60) * 1000,
+    backoffBaseSeconds: positiveNumber(config, "_backoff_base_seconds") ?? 1,
+  };
+}

@@ -1,0 +1,34 @@
+/**
+ * The one error type the connector raises on purpose. Every failure that reaches the CLI is
+ * either a ConnectorError (with the Airbyte failure type chosen where it was raised) or an
+ * unexpected exception, which the CLI reports as a system_error.
+ */
+export type FailureType = "config_error" | "system_error" | "transient_error";
+
+export class ConnectorError extends Error {
+  readonly failureType: FailureType;
+  /** Technical detail for `internal_message`; never shown as the user-facing message. */
+  readonly internalMessage: string | undefined;
+
+  constructor(message: string, failureType: FailureType, internalMessage?: string) {
+    super(message);
+    this.name = "ConnectorError";
+    this.failureType = failureType;
+    this.internalMessage = internalMessage;
+  }
+}
+
+export const configError = (message: string, internal?: string): ConnectorError =>
+  new ConnectorError(message, "config_error", internal);
+
+export const systemError = (message: string, internal?: string): ConnectorError =>
+  new ConnectorError(message, "system_error", internal);
+
+export const transientError = (message: string, internal?: string): ConnectorError =>
+  new ConnectorError(message, "transient_error", internal);
+
+/** Message of any thrown value, without its stack. */
+export function errorMessage(error: unknown): string {
+  if (error instanceof Error) return error.message;
+  return String(error);
+}

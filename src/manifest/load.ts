@@ -1,0 +1,56 @@
+/**
+ * Loads `manifest.yaml`: parse, resolve references, insert default types and propagate
+ * `$parameters`. The result is the plain resolved tree the declarative builders read.
+ */
+import { readFileSync } from "node:fs";
+import { dirname, resolve } from "node:path";
+import { fileURLToPath } from "node:url";
+import { YAMLParseError, parse } from "yaml";
+import { systemError } from "../errors.js";
+import { propagateComponents } from "./components.js";
+import { resolveReferences } from "./references.js";
+
+export interface LoadedManifest {
+  /** The resolved component tree (type DeclarativeSource). */
+  root: Record<string, unknown>;
+  /** The manifest file and its folder (schema files resolve against it). */
+  file: string;
+  dir: string;
+}
+
+/** The package root: two levels above dist/src/manifest or src/manifest. */
+export const PACKAGE_ROOT = resolve(
+  dirname(fileURLToPath(import.meta.url)),
+  fileURLToPath(import.meta.url).includes("/dist/") ? "../../.." : "../..",
+);
+
+export const DEFAULT_MANIFEST = resolve(PACKAGE_ROOT, "manifest.yaml");
+
+export function parseManifest(text: string, file: string): LoadedManifest {
+  let raw: unknown;
+  try {
+    raw = parse(text, { prettyErrors: true, maxAliasCount: 1000 });
+  } catch (error) {
+    const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : "";
+    throw systemError(`The manifest ${file} is not valid YAML${where}`, String(error));
+  }
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw systemError(`The manifest ${file} is not a mapping`);
+  const resolved = propagateComponents(resolveReferences(raw as Record<string, unknown>));
+  if (resolved.type !== "DeclarativeSource") {
+    throw systemError(`The manifest ${file} must have type: DeclarativeSource (got ${String(resolved.type)})`);
+  }
+  for (const key of ["check", "version"]) {
+    if (resolved[key] === undefined) throw systemError(`The manifest ${file} needs a top-level "${key}"`);
+  }
+  return { root: resolved, file, dir: dirname(file) };
+}
+
+export function loadManifest(file: string = DEFAULT_MANIFEST): LoadedManifest {
+  let text: string;
+  try {
+    text = readFileSync(file, "utf8");
+  } catch (error) {
+    throw systemError(`The manifest ${file} could not be read`, String(error));
+  }
+  return parseManifest(text, file);
+}

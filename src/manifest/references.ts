@@ -1,0 +1,68 @@
+/**
+ * `$ref` and `#/path` resolution with Airbyte's rules (PROTOCOL-NOTES §2.1 step 2):
+ * - a string starting with `#/` is replaced by the value at that path;
+ * - an object with `$ref` becomes the referenced object shallow-merged with its own keys
+ *   (local keys win);
+ * - paths resolve greedily (a key may contain `/`), numeric segments index lists;
+ * - resolution is recursive and a cycle is an error naming the chain.
+ */
+import { systemError } from "../errors.js";
+
+type Json = unknown;
+
+export function resolveReferences(root: Record<string, unknown>): Record<string, unknown> {
+  const resolve = (node: Json, chain: string[]): Json => {
+    if (typeof node === "string" && node.startsWith("#/")) {
+      return resolve(lookup(root, node, chain), [...chain, node]);
+    }
+    if (Array.isArray(node)) return node.map((item) => resolve(item, chain));
+    if (node && typeof node === "object") {
+      const obj = node as Record<string, unknown>;
+      let base: Record<string, unknown> = {};
+      if (typeof obj.$ref === "string") {
+        const target = resolve(lookup(root, obj.$ref, chain), [...chain, obj.$ref]);
+        if (!target || typeof target !== "object" || Array.isArray(target)) {
+          throw systemError(`Manifest $ref ${obj.$ref} does not point at an object`);
+        }
+        base = { ...(target as Record<string, unknown>) };
+      }
+      const out: Record<string, unknown> = base;
+      for (const [key, value] of Object.entries(obj)) {
+        if (key === "$ref") continue;
+        out[key] = key === "config_overrides" ? value : resolve(value, chain);
+      }
+      return out;
+    }
+    return node;
+  };
+  return resolve(root, []) as Record<string, unknown>;
+}
+
+function lookup(root: Json, ref: string, chain: string[]): Json {
+  if (chain.includes(ref)) {
+    throw systemError(`Manifest reference cycle: ${[...chain, ref].join(" -> ")}`);
+  }
+  const path = ref.replace(/^#\/?/, "");
+  const value = walk(root, path.split("/"));
+  if (value === undefined) throw systemError(`Manifest reference ${ref} points at nothing`);
+  return value;
+}
+
+/** Greedy path walk: try the longest literal key first, then one segment at a time. */
+function walk(node: Json, segments: string[]): Json {
+  if (segments.length === 0) return node;
+  if (Array.isArray(node)) {
+    const index = Number(segments[0]);
+    return Number.isInteger(index) ? walk(node[index], segments.slice(1)) : undefined;
+  }
+  if (!node || typeof node !== "object") return undefined;
+  const obj = node as Record<string, unknown>;
+  for (let n = segments.length; n >= 1; n--) {
+    const key = segments.slice(0, n).join("/");
+    if (key in obj) {
+      const found = walk(obj[key], segments.slice(n));
+      if (found !== undefined) return found;
+    }
+  }
+  return undefined;
+}

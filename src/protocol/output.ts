@@ -1,0 +1,38 @@
+/**
+ * Line output with backpressure: one JSON document per line, redacted, written to a stream;
+ * `write` waits for 'drain' when the stream's buffer is full, so memory stays flat however fast
+ * records arrive.
+ */
+import type { Writable } from "node:stream";
+import type { Redactor } from "./redact.js";
+
+export class LineOutput {
+  private failed: Error | undefined;
+
+  constructor(
+    private readonly stream: Writable,
+    private readonly redactor: Redactor,
+  ) {
+    stream.on("error", (error: Error) => {
+      this.failed = error;
+    });
+  }
+
+  async writeJson(message: unknown): Promise<void> {
+    await this.writeLine(JSON.stringify(message));
+  }
+
+  async writeLine(line: string): Promise<void> {
+    if (this.failed) throw this.failed;
+    const ok = this.stream.write(`${this.redactor.redact(line)}\n`);
+    if (!ok) await new Promise<void>((resolve) => this.stream.once("drain", resolve));
+  }
+
+  /** Resolves once everything written so far has been handed to the OS. */
+  flush(): Promise<void> {
+    return new Promise((resolve) => {
+      if (this.stream.writableNeedDrain) this.stream.once("drain", () => resolve());
+      else this.stream.write("", () => resolve());
+    });
+  }
+}

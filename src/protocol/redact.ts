@@ -1,0 +1,60 @@
+/**
+ * Secret redaction for every byte the connector writes (stdout, stderr). Secrets are collected
+ * from the config: values at spec properties marked `airbyte_secret`, and any string under a key
+ * that names a credential. Each is replaced, raw and JSON-escaped, by a mask.
+ */
+const MASK = "**********";
+const SECRET_KEY = /token|secret|password|api_?key|credential|authorization/i;
+const MIN_SECRET_LENGTH = 4;
+
+export class Redactor {
+  private secrets: string[] = [];
+
+  add(value: unknown): void {
+    if (typeof value !== "string" || value.length < MIN_SECRET_LENGTH) return;
+    const forms = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
+    for (const form of forms) if (!this.secrets.includes(form)) this.secrets.push(form);
+    // Longest first, so a secret that contains another is masked whole.
+    this.secrets.sort((a, b) => b.length - a.length);
+  }
+
+  /** Registers the secrets of a config, guided by the spec's `airbyte_secret` marks. */
+  addFromConfig(config: unknown, spec?: Record<string, unknown>): void {
+    const visit = (value: unknown, schema: unknown, key: string | undefined): void => {
+      const node = schema && typeof schema === "object" ? (schema as Record<string, unknown>) : undefined;
+      if (typeof value === "string") {
+        if (node?.airbyte_secret === true || (key !== undefined && SECRET_KEY.test(key))) this.add(value);
+        return;
+      }
+      if (Array.isArray(value)) {
+        for (const item of value) visit(item, node?.items, key);
+        return;
+      }
+      if (value && typeof value === "object") {
+        for (const [k, v] of Object.entries(value)) visit(v, propertySchema(node, k), k);
+      }
+    };
+    visit(config, spec, undefined);
+  }
+
+  redact(text: string): string {
+    let out = text;
+    for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
+    return out;
+  }
+}
+
+/** The schema of property `key`, looking through oneOf/anyOf variants. */
+function propertySchema(node: Record<string, unknown> | undefined, key: string): unknown {
+  if (!node) return undefined;
+  const props = node.properties as Record<string, unknown> | undefined;
+  if (props && key in props) return props[key];
+  for (const variants of [node.oneOf, node.anyOf]) {
+    if (!Array.isArray(variants)) continue;
+    for (const v of variants) {
+      const found = propertySchema(v as Record<string, unknown>, key);
+      if (found) return found;
+    }
+  }
+  return undefined;
+}

@@ -1,0 +1,87 @@
+/** Runs the built CLI (dist/) as a child process, the way Airbyte does. */
+import { spawn } from "node:child_process";
+import { mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { join, resolve } from "node:path";
+import { ROOT } from "./shared.js";
+
+export const AIRBYTE_BIN = resolve(ROOT, "dist/src/cli/airbyte.js");
+
+export interface AirbyteMessage {
+  type: string;
+  record?: { stream: string; data: Record<string, unknown>; emitted_at: number };
+  state?: { type: string; stream: { stream_descriptor: { name: string }; stream_state: Record<string, unknown> }; sourceStats?: { recordCount: number } };
+  trace?: {
+    type: string;
+    error?: { message: string; failure_type: string; internal_message?: string };
+    stream_status?: { stream_descriptor: { name: string }; status: string; reasons?: unknown[] };
+  };
+  log?: { level: string; message: string };
+  connectionStatus?: { status: string; message?: string };
+  catalog?: { streams: Array<{ name: string; json_schema: Record<string, unknown>; supported_sync_modes: string[]; source_defined_primary_key?: string[][] }> };
+  spec?: Record<string, unknown>;
+}
+
+export interface CliResult {
+  code: number;
+  lines: string[];
+  messages: AirbyteMessage[];
+  stderr: string;
+}
+
+export function tempDir(prefix = "source-asana-test-"): string {
+  return mkdtempSync(join(tmpdir(), prefix));
+}
+
+export function writeJson(dir: string, name: string, value: unknown): string {
+  const file = join(dir, name);
+  writeFileSync(file, typeof value === "string" ? value : JSON.stringify(value));
+  return file;
+}
+
+/** Runs `node dist/src/cli/airbyte.js ...args`, bounded by `timeoutMs`. */
+export function runAirbyte(args: string[], timeoutMs = 120_000, bin = AIRBYTE_BIN): Promise<CliResult> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    let stdout = "";
+    let stderr = "";
+    child.stdout.setEncoding("utf8").on("data", (d: string) => (stdout += d));
+    child.stderr.setEncoding("utf8").on("data", (d: string) => (stderr += d));
+    const timer = setTimeout(() => {
+      child.kill("SIGKILL");
+      reject(new Error(`CLI timed out after ${timeoutMs} ms: ${args.join(" ")}`));
+    }, timeoutMs);
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      const lines = stdout.split("\n").filter((l) => l !== "");
+      const messages = lines.map((l) => JSON.parse(l) as AirbyteMessage);
+      resolvePromise({ code: code ?? -1, lines, messages, stderr });
+    });
+  });
+}
+
+export function recordsOf(messages: AirbyteMessage[], stream: string): Array<Record<string, unknown>> {
+  return messages.filter((m) => m.type === "RECORD" && m.record!.stream === stream).map((m) => m.record!.data);
+}
+
+export function catalogFor(streams: string[], syncMode: "full_refresh" | "incremental" = "full_refresh"): unknown {
+  return {
+    streams: streams.map((name) => ({
+      stream: { name, json_schema: {}, supported_sync_modes: ["full_refresh"] },
+      sync_mode: syncMode,
+      destination_sync_mode: "overwrite",
+    })),
+  };
+}
+
+export function patConfig(baseUrl: string, token: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    credentials: { option_title: "PAT Credentials", personal_access_token: token },
+    base_url: baseUrl,
+    requests_per_second: 500,
+    max_requests_per_second: 2000,
+    num_workers: 8,
+    ...extra,
+  };
+}
