@@ -77,6 +77,12 @@ export interface ReadOptions {
   env: FetchEnvironment;
   /** Workers (pages fetched at once). */
   concurrency: number;
+  /**
+   * Top-level fields selected per stream (the catalog's columns). A selected stream listed here
+   * asks only for these fields where its manifest allows (QueryProperties with a property
+   * selector); streams read only as parents always ask for every field.
+   */
+  fields?: Map<string, string[]>;
 }
 
 function primaryKeyOf(def: StreamDefinition, record: Record_): string | undefined {
@@ -119,6 +125,9 @@ function planRuns(source: DeclarativeSource, selected: string[]): Map<string, St
 export async function readStreams(options: ReadOptions): Promise<ReadResult> {
   const { emitter, env } = options;
   const runs = planRuns(options.source, options.selected);
+  for (const run of runs.values()) {
+    run.def.requester.selectFields(run.selected ? options.fields?.get(run.def.name) : undefined);
+  }
   const queue = new DepthQueue<WorkItem>();
   const failures: StreamFailure[] = [];
   let fatal: ConnectorError | undefined;

@@ -68,7 +68,8 @@ export function propagateComponents(manifest: Obj): Obj {
     for (const [key, value] of Object.entries(merged)) {
       if (key !== "$parameters" && key !== "type" && !out[key]) out[key] = value;
     }
-    out.$parameters = merged;
+    if (Object.keys(merged).length) out.$parameters = merged;
+    else delete out.$parameters;
     for (const [key, value] of Object.entries(out)) {
       if (key === "$parameters" || key === "config_overrides") continue;
       // A parameter named like the field being descended into is not passed down that field.
