@@ -14,7 +14,7 @@ import { readStreams } from "../engine/read.js";
 import { ConnectorError, configError, errorMessage } from "../errors.js";
 import { AirbyteWriter, type AirbyteStream } from "../protocol/airbyte.js";
 import { LineOutput } from "../protocol/output.js";
-import { Redactor } from "../protocol/redact.js";
+import { type Redactor, secrets } from "../protocol/redact.js";
 import { readJsonFile } from "./inputs.js";
 import { type Runtime, createRuntime, loadSpec } from "./runtime.js";
 
@@ -170,7 +170,7 @@ async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): P
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const redactor = new Redactor();
+  const redactor = secrets;
   const out = new LineOutput(process.stdout, redactor);
   const writer = new AirbyteWriter(out);
   let code: number;

@@ -44,16 +44,35 @@ function describe(error: ErrorObject): string {
       return `${field} must be ${JSON.stringify(error.params.allowedValue)}`;
     case "enum":
       return `${field} must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
-    case "pattern":
-      return `${field} does not have the expected form`;
+    case "pattern": {
+      const hint = (error.parentSchema as { pattern_descriptor?: unknown } | undefined)?.pattern_descriptor;
+      return typeof hint === "string" ? `${field} must be ${hint}` : `${field} does not have the expected form`;
+    }
     default:
       return `${field} ${error.message ?? "is invalid"}`;
   }
 }
 
+/**
+ * oneOf variants report every variant's mismatch. A variant whose discriminator (`const`) does not
+ * match is not what the user meant: drop its errors. When no variant's discriminator matches,
+ * report the discriminator alone, with the allowed values.
+ */
+function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
+  const branchOf = (e: ErrorObject): string | undefined => /^(.*\/oneOf\/\d+)\//.exec(e.schemaPath)?.[1];
+  const mismatched = new Set(errors.filter((e) => e.keyword === "const").map(branchOf).filter((b) => b !== undefined));
+  const kept = errors.filter((e) => e.keyword !== "oneOf" && e.keyword !== "anyOf" && !mismatched.has(branchOf(e) ?? ""));
+  if (kept.length) return kept;
+  const consts = errors.filter((e) => e.keyword === "const");
+  if (!consts.length) return errors;
+  const allowed = Array.from(new Set(consts.map((e) => JSON.stringify(e.params.allowedValue))));
+  const first = consts[0]!;
+  return [{ ...first, keyword: "enum", params: { allowedValues: allowed.map((a) => JSON.parse(a) as unknown) } }];
+}
+
 /** Validates a config against the spec's connectionSpecification. Keys starting with `_` are test knobs and skipped. */
 export function validateConfig(config: Record<string, unknown>, spec: Record<string, unknown>): void {
-  const ajv = new Ajv({ strict: false, allErrors: true });
+  const ajv = new Ajv({ strict: false, allErrors: true, verbose: true });
   addFormats(ajv);
   let validate;
   try {
@@ -63,9 +82,6 @@ export function validateConfig(config: Record<string, unknown>, spec: Record<str
   }
   const visible = Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith("_")));
   if (validate(visible)) return;
-  const errors = validate.errors ?? [];
-  // oneOf branches report every variant's mismatch; keep the most specific messages.
-  const specific = errors.filter((e) => e.keyword !== "oneOf" && e.keyword !== "anyOf");
-  const messages = Array.from(new Set((specific.length ? specific : errors).map(describe)));
+  const messages = Array.from(new Set(relevantErrors(validate.errors ?? []).map(describe)));
   throw configError(`The config is invalid: ${messages.join("; ")}`);
 }

@@ -7,6 +7,7 @@ import type { FetchEnvironment } from "../engine/fetch.js";
 import { type RuntimeSettings, runtimeSettings } from "../engine/settings.js";
 import { HttpClient } from "../http/client.js";
 import { RateController } from "../http/rate-controller.js";
+import { applyConfigValidations } from "../declarative/config-rules.js";
 import { type LoadedManifest, loadManifest } from "../manifest/load.js";
 import type { SyncEmitter } from "../protocol/emitter.js";
 import type { Redactor } from "../protocol/redact.js";
@@ -37,6 +38,8 @@ export function createRuntime(
   const { manifest, spec } = loadSpec(manifestPath);
   const config = readConfig(configPath);
   redactor.addFromConfig(config, spec.connectionSpecification);
+  // The manifest's own validations first: their messages are more specific than the schema's.
+  applyConfigValidations(manifest.root.spec, config);
   validateConfig(config, spec.connectionSpecification);
   const source = buildSource(manifest, config);
   const settings = runtimeSettings(manifest.root, source, config);

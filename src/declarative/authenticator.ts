@@ -1,11 +1,11 @@
 /**
  * Authenticators: BearerAuthenticator, ApiKeyAuthenticator (header), BasicHttpAuthenticator,
- * SelectiveAuthenticator and NoAuth. Each knows the secret values it sends, so that every writer
- * can redact them.
+ * OAuthAuthenticator (oauth.ts), SelectiveAuthenticator and NoAuth.
  */
 import { configError, systemError } from "../errors.js";
 import { interpolateString } from "../manifest/interpolation.js";
 import { type ManifestNode, child, isNode, nodeType, optionalString, unsupported } from "./node.js";
+import { OAuthAuthenticator } from "./oauth.js";
 
 export interface Authenticator {
   /** Headers to send with a request. */
@@ -54,6 +54,8 @@ export function buildAuthenticator(
       const password = interpolateString(optionalString(node, "password", where) ?? "", { config });
       return staticHeaders({ Authorization: `Basic ${Buffer.from(`${user}:${password}`).toString("base64")}` });
     }
+    case "OAuthAuthenticator":
+      return new OAuthAuthenticator(node, where, config);
     case "SelectiveAuthenticator": {
       const path = node.authenticator_selection_path;
       if (!Array.isArray(path)) throw systemError(`Manifest: ${where}.authenticator_selection_path must be a list`);
@@ -74,6 +76,7 @@ export function buildAuthenticator(
         "BearerAuthenticator",
         "ApiKeyAuthenticator",
         "BasicHttpAuthenticator",
+        "OAuthAuthenticator",
         "SelectiveAuthenticator",
         "NoAuth",
       ]);

@@ -58,3 +58,9 @@ function propertySchema(node: Record<string, unknown> | undefined, key: string):
   }
   return undefined;
 }
+
+/**
+ * The process-wide registry: the CLIs register the config's secrets here, and authenticators
+ * register the access tokens they obtain, so every writer masks them all.
+ */
+export const secrets = new Redactor();
