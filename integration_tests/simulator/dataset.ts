@@ -1,0 +1,427 @@
+/**
+ * A deterministic Asana dataset for a seed and a size: the ground truth the simulator serves.
+ *
+ * Layers: structure.ts (who exists and how things relate, built once), facts.ts (attributes
+ * derived on demand from seed + index), records.ts (Asana's JSON shapes). This class is the
+ * query surface over them: lists in API order (as gids), full records by gid, the ground truth
+ * of each stream, and the minimal request count of a perfect sync.
+ *
+ * Room for a mutation overlay (later): lists and records are only reached through this class and
+ * keyed by gid, so an overlay of changed/added/deleted gids can be applied here.
+ */
+import { Facts } from "./facts.js";
+import { STREAM_NAMES, type StreamName } from "./fields.js";
+import { ATTACHMENTS_PER_PARENT_SLOT, GidCodec, KIND, type Kind, STORIES_PER_TASK_SLOT } from "./gids.js";
+import { SeededRandom } from "./random.js";
+import { type ApiRecord, RecordBuilder } from "./records.js";
+import { buildStructure, type DatasetSize, type Structure } from "./structure.js";
+
+export type { DatasetSize } from "./structure.js";
+export { STREAM_NAMES, type StreamName } from "./fields.js";
+export type { ApiRecord } from "./records.js";
+
+export interface MinimalRequests {
+  total: number;
+  byStream: Record<StreamName, number>;
+}
+
+/** `GET /tasks` filters (indices already resolved from gids). */
+export interface TaskQuery {
+  project?: number;
+  section?: number;
+  tag?: number;
+  /** assignee and workspace go together. */
+  assignee?: { user: number; workspace: number };
+  modifiedSince?: number;
+  /** Incomplete tasks plus those completed at or after this time. */
+  completedSince?: number;
+}
+
+export const PAGE_SIZE = 100;
+
+function pages(n: number): number {
+  return Math.max(1, Math.ceil(n / PAGE_SIZE));
+}
+
+export class Dataset {
+  readonly streamNames: readonly StreamName[] = STREAM_NAMES;
+  readonly structure: Structure;
+  readonly facts: Facts;
+  readonly records: RecordBuilder;
+  readonly gids: GidCodec;
+  /** Structure index of the user who owns the tokens ("me"). */
+  readonly me = 0;
+  private tagIndex: Map<number, number[]> | undefined;
+
+  constructor(
+    readonly seed: number,
+    readonly size: DatasetSize,
+  ) {
+    const rng = new SeededRandom(seed);
+    this.gids = new GidCodec(seed);
+    this.structure = buildStructure(size, rng);
+    this.facts = new Facts(this.structure, rng, this.gids);
+    this.records = new RecordBuilder(this.facts);
+  }
+
+  // --- gid resolution --------------------------------------------------------------------------
+
+  /** The structure index behind a gid of `kind`, or undefined when no such object exists. */
+  find(kind: Kind, gid: string): number | undefined {
+    const index = this.gids.indexOf(gid, kind);
+    if (index === undefined) return undefined;
+    const s = this.structure;
+    const exists = (list: readonly unknown[]): number | undefined => (index < list.length ? index : undefined);
+    switch (kind) {
+      case KIND.workspace:
+        return exists(s.workspaces);
+      case KIND.user:
+        return exists(s.users);
+      case KIND.team:
+        return exists(s.teams);
+      case KIND.teamMembership:
+        return exists(s.teamMemberships);
+      case KIND.workspaceMembership:
+        return exists(s.workspaceMemberships);
+      case KIND.project:
+        return exists(s.projects);
+      case KIND.section:
+        return exists(s.sections);
+      case KIND.task:
+        return exists(s.tasks);
+      case KIND.tag:
+        return exists(s.tags);
+      case KIND.projectTemplate:
+        return exists(s.templates);
+      case KIND.webhook:
+        return exists(s.webhooks);
+      case KIND.story:
+        return this.facts.storyByIndex(index) === undefined ? undefined : index;
+      case KIND.taskAttachment:
+        return this.facts.taskAttachmentByIndex(index) === undefined ? undefined : index;
+      case KIND.projectAttachment:
+        return this.facts.projectAttachmentByIndex(index) === undefined ? undefined : index;
+      case KIND.statusUpdate:
+        return this.facts.statusUpdateByIndex(index) === undefined ? undefined : index;
+      default:
+        return undefined;
+    }
+  }
+
+  /** The stream a gid's full record belongs to, with the record; undefined for unknown gids. */
+  lookup(gid: string): { stream: StreamName; record: ApiRecord } | undefined {
+    const decoded = this.gids.decode(gid);
+    if (decoded === undefined) return undefined;
+    const index = this.find(decoded.kind as Kind, gid);
+    if (index === undefined) return undefined;
+    const r = this.records;
+    switch (decoded.kind) {
+      case KIND.workspace:
+        return { stream: "workspaces", record: r.workspace(index) };
+      case KIND.user:
+        return { stream: "users", record: r.user(index) };
+      case KIND.team:
+        return { stream: "teams", record: r.team(index) };
+      case KIND.teamMembership:
+        return { stream: "team_memberships", record: r.teamMembership(index) };
+      case KIND.workspaceMembership:
+        return { stream: "workspace_memberships", record: r.workspaceMembership(index) };
+      case KIND.project:
+        return { stream: "projects", record: r.project(index) };
+      case KIND.section:
+        return { stream: "sections", record: r.section(index) };
+      case KIND.task:
+        return { stream: this.structure.tasks[index]!.depth === 0 ? "tasks" : "subtasks", record: r.task(index) };
+      case KIND.tag:
+        return { stream: "tags", record: r.tag(index) };
+      case KIND.projectTemplate:
+        return { stream: "project_templates", record: r.template(index) };
+      case KIND.webhook:
+        return { stream: "webhooks", record: r.webhook(index) };
+      case KIND.story:
+        return { stream: "stories", record: r.story(this.facts.storyByIndex(index)!) };
+      case KIND.taskAttachment:
+        return { stream: "attachments", record: r.attachment(this.facts.taskAttachmentByIndex(index)!) };
+      case KIND.projectAttachment:
+        return { stream: "attachments", record: r.attachment(this.facts.projectAttachmentByIndex(index)!) };
+      case KIND.statusUpdate:
+        return { stream: "status_updates", record: r.statusUpdate(this.facts.statusUpdateByIndex(index)!) };
+      default:
+        return undefined;
+    }
+  }
+
+  /** The full record behind a gid (any type), or undefined. */
+  fullRecord(gid: string): ApiRecord | undefined {
+    return this.lookup(gid)?.record;
+  }
+
+  // --- lists in API order (ascending gid), as gids ------------------------------------------------
+
+  private encodeAll(kind: Kind, indices: readonly number[]): string[] {
+    return indices.map((i) => this.gids.encode(kind, i));
+  }
+
+  listWorkspaces(): string[] {
+    return this.encodeAll(KIND.workspace, this.structure.workspaces.map((w) => w.index));
+  }
+
+  /** Users of a workspace, or of every workspace (de-duplicated) when none is given. */
+  listUsers(workspace?: number): string[] {
+    const users = workspace === undefined ? this.structure.users.filter((u) => u.workspaces.length > 0).map((u) => u.index) : this.structure.workspaces[workspace]!.users;
+    return this.encodeAll(KIND.user, users);
+  }
+
+  listTeams(workspace: number): string[] {
+    return this.encodeAll(KIND.team, this.structure.workspaces[workspace]!.teams);
+  }
+
+  listTeamMemberships(team: number): string[] {
+    return this.encodeAll(KIND.teamMembership, this.structure.teams[team]!.memberships);
+  }
+
+  listWorkspaceMemberships(workspace: number): string[] {
+    return this.encodeAll(KIND.workspaceMembership, this.structure.workspaces[workspace]!.workspaceMemberships);
+  }
+
+  listProjects(filter: { workspace?: number; team?: number; archived?: boolean }): string[] {
+    let projects: readonly number[];
+    if (filter.team !== undefined) projects = this.structure.teams[filter.team]!.projects;
+    else if (filter.workspace !== undefined) projects = this.structure.workspaces[filter.workspace]!.projects;
+    else projects = this.structure.projects.map((p) => p.index);
+    if (filter.workspace !== undefined) projects = projects.filter((p) => this.structure.projects[p]!.workspace === filter.workspace);
+    if (filter.archived !== undefined) projects = projects.filter((p) => (this.structure.projects[p]!.role === "archived") === filter.archived);
+    return this.encodeAll(KIND.project, projects);
+  }
+
+  listSections(project: number): string[] {
+    return this.encodeAll(KIND.section, this.structure.projects[project]!.sections);
+  }
+
+  listTasks(query: TaskQuery): string[] {
+    const s = this.structure;
+    let tasks: number[];
+    if (query.project !== undefined) tasks = s.projects[query.project]!.tasks;
+    else if (query.section !== undefined) {
+      const section = query.section;
+      const project = s.sections[section]!.project;
+      tasks = s.projects[project]!.tasks.filter((o) => s.tasks[o]!.sections[s.tasks[o]!.projects.indexOf(project)] === section);
+    } else if (query.tag !== undefined) tasks = this.tasksWithTag(query.tag);
+    else if (query.assignee !== undefined) {
+      const { user, workspace } = query.assignee;
+      tasks = [];
+      for (const node of s.tasks) if (node.workspace === workspace && this.facts.taskAssignee(node.ordinal) === user) tasks.push(node.ordinal);
+    } else tasks = [];
+    if (query.project !== undefined && query.section !== undefined) {
+      const section = query.section;
+      tasks = tasks.filter((o) => s.tasks[o]!.sections.includes(section));
+    }
+    if (query.modifiedSince !== undefined || query.completedSince !== undefined) {
+      tasks = tasks.filter((o) => {
+        const t = this.facts.task(o);
+        if (query.modifiedSince !== undefined && t.modifiedAt < query.modifiedSince) return false;
+        if (query.completedSince !== undefined && t.completedAt !== null && t.completedAt < query.completedSince) return false;
+        return true;
+      });
+    }
+    return this.encodeAll(KIND.task, tasks);
+  }
+
+  private tasksWithTag(tag: number): number[] {
+    if (this.tagIndex === undefined) {
+      const index = new Map<number, number[]>();
+      for (const node of this.structure.tasks) {
+        for (const t of this.facts.taskTags(node.ordinal)) {
+          const list = index.get(t) ?? [];
+          list.push(node.ordinal);
+          index.set(t, list);
+        }
+      }
+      this.tagIndex = index;
+    }
+    return this.tagIndex.get(tag) ?? [];
+  }
+
+  listSubtasks(ordinal: number): string[] {
+    return this.encodeAll(KIND.task, this.structure.tasks[ordinal]!.children);
+  }
+
+  listTags(workspace?: number): string[] {
+    const tags = workspace === undefined ? this.structure.tags.map((t) => t.index) : this.structure.workspaces[workspace]!.tags;
+    return this.encodeAll(KIND.tag, tags);
+  }
+
+  listStories(ordinal: number): string[] {
+    const n = this.facts.storyCount(ordinal);
+    return Array.from({ length: n }, (_, j) => this.gids.encode(KIND.story, ordinal * STORIES_PER_TASK_SLOT + j));
+  }
+
+  listTaskAttachments(ordinal: number): string[] {
+    const n = this.facts.taskAttachmentCount(ordinal);
+    return Array.from({ length: n }, (_, j) => this.gids.encode(KIND.taskAttachment, ordinal * ATTACHMENTS_PER_PARENT_SLOT + j));
+  }
+
+  listProjectAttachments(project: number): string[] {
+    const n = this.facts.projectAttachmentCount(project);
+    return Array.from({ length: n }, (_, j) => this.gids.encode(KIND.projectAttachment, project * ATTACHMENTS_PER_PARENT_SLOT + j));
+  }
+
+  listTemplates(filter: { workspace?: number; team?: number }): string[] {
+    if (filter.team !== undefined) return this.encodeAll(KIND.projectTemplate, this.structure.teams[filter.team]!.templates);
+    if (filter.workspace !== undefined) return this.encodeAll(KIND.projectTemplate, this.structure.workspaces[filter.workspace]!.templates);
+    return [];
+  }
+
+  listStatusUpdates(project: number, createdSince?: number): string[] {
+    return this.facts
+      .statusUpdates(project)
+      .filter((u) => createdSince === undefined || u.createdAt >= createdSince)
+      .map((u) => u.gid);
+  }
+
+  /** Webhooks of a workspace, optionally only those watching `resourceGid`. */
+  listWebhooks(workspace: number, resourceGid?: string): string[] {
+    const hooks = this.structure.workspaces[workspace]!.webhooks.filter((w) => {
+      if (resourceGid === undefined) return true;
+      const facts = this.facts.webhook(w);
+      const watched = facts.project >= 0 ? this.facts.project(facts.project).gid : this.facts.workspace(facts.workspace).gid;
+      return watched === resourceGid;
+    });
+    return this.encodeAll(KIND.webhook, hooks);
+  }
+
+  // --- ground truth ----------------------------------------------------------------------------
+
+  /** The exact full records a perfect full sync of `stream` emits, each once. */
+  *groundTruth(stream: StreamName): Generator<ApiRecord> {
+    const s = this.structure;
+    const r = this.records;
+    switch (stream) {
+      case "workspaces":
+        for (const w of s.workspaces) yield r.workspace(w.index);
+        return;
+      case "users":
+        for (const u of s.users) if (u.workspaces.length > 0) yield r.user(u.index);
+        return;
+      case "teams":
+        for (const t of s.teams) if (s.workspaces[t.workspace]!.organization) yield r.team(t.index);
+        return;
+      case "team_memberships":
+        for (const m of s.teamMemberships) yield r.teamMembership(m.index);
+        return;
+      case "workspace_memberships":
+        for (const m of s.workspaceMemberships) yield r.workspaceMembership(m.index);
+        return;
+      case "projects":
+        for (const p of s.projects) yield r.project(p.index);
+        return;
+      case "sections":
+        for (const sec of s.sections) yield r.section(sec.index);
+        return;
+      case "tasks":
+        for (const t of s.tasks) if (t.depth === 0 && t.projects.length > 0) yield r.task(t.ordinal);
+        return;
+      case "subtasks":
+        for (const t of s.tasks) if (t.depth > 0) yield r.task(t.ordinal);
+        return;
+      case "tags":
+        for (const t of s.tags) yield r.tag(t.index);
+        return;
+      case "stories":
+        for (const t of s.tasks) for (const story of this.facts.stories(t.ordinal)) yield r.story(story);
+        return;
+      case "attachments":
+        for (const p of s.projects) for (const a of this.facts.projectAttachments(p.index)) yield r.attachment(a);
+        for (const t of s.tasks) for (const a of this.facts.taskAttachments(t.ordinal)) yield r.attachment(a);
+        return;
+      case "project_templates":
+        for (const t of s.templates) yield r.template(t.index);
+        return;
+      case "status_updates":
+        for (const p of s.projects) for (const u of this.facts.statusUpdates(p.index)) yield r.statusUpdate(u);
+        return;
+      case "webhooks":
+        for (const w of s.webhooks) yield r.webhook(w.index);
+        return;
+    }
+  }
+
+  /** Ground-truth record counts per stream (computed without building records). */
+  counts(): Record<StreamName, number> {
+    const s = this.structure;
+    const f = this.facts;
+    let stories = 0;
+    let taskAttachments = 0;
+    for (const t of s.tasks) {
+      stories += f.storyCount(t.ordinal);
+      taskAttachments += f.taskAttachmentCount(t.ordinal);
+    }
+    let projectAttachments = 0;
+    let statusUpdates = 0;
+    for (const p of s.projects) {
+      projectAttachments += f.projectAttachmentCount(p.index);
+      statusUpdates += f.statusUpdateCount(p.index);
+    }
+    return {
+      workspaces: s.workspaces.length,
+      users: s.users.filter((u) => u.workspaces.length > 0).length,
+      teams: s.teams.length,
+      team_memberships: s.teamMemberships.length,
+      workspace_memberships: s.workspaceMemberships.length,
+      projects: s.projects.length,
+      sections: s.sections.length,
+      tasks: s.tasks.filter((t) => t.depth === 0).length,
+      subtasks: s.tasks.filter((t) => t.depth > 0).length,
+      tags: s.tags.length,
+      stories,
+      attachments: projectAttachments + taskAttachments,
+      project_templates: s.templates.length,
+      status_updates: statusUpdates,
+      webhooks: s.webhooks.length,
+    };
+  }
+
+  /**
+   * Requests a perfect full sync of every stream needs at limit=100: per stream, the sum over its
+   * partitions of max(1, ceil(n / 100)). Partitions: workspaces 1; users, workspace_memberships,
+   * projects, tags, project_templates, webhooks one per workspace; teams one per organization;
+   * team_memberships one per team; sections, tasks, status_updates one per project; subtasks one
+   * per task or subtask with num_subtasks > 0; stories one per task and subtask; attachments one
+   * per project plus one per task and subtask.
+   */
+  minimalRequests(): MinimalRequests {
+    const s = this.structure;
+    const f = this.facts;
+    const sum = <T>(items: readonly T[], n: (item: T) => number): number => items.reduce((acc, item) => acc + pages(n(item)), 0);
+    let subtasks = 0;
+    let stories = 0;
+    let taskAttachments = 0;
+    for (const t of s.tasks) {
+      if (t.children.length > 0) subtasks += pages(t.children.length);
+      stories += pages(f.storyCount(t.ordinal));
+      taskAttachments += pages(f.taskAttachmentCount(t.ordinal));
+    }
+    const byStream: Record<StreamName, number> = {
+      workspaces: pages(s.workspaces.length),
+      users: sum(s.workspaces, (w) => w.users.length),
+      teams: sum(
+        s.workspaces.filter((w) => w.organization),
+        (w) => w.teams.length,
+      ),
+      team_memberships: sum(s.teams, (t) => t.memberships.length),
+      workspace_memberships: sum(s.workspaces, (w) => w.workspaceMemberships.length),
+      projects: sum(s.workspaces, (w) => w.projects.length),
+      sections: sum(s.projects, (p) => p.sections.length),
+      tasks: sum(s.projects, (p) => p.tasks.length),
+      subtasks,
+      tags: sum(s.workspaces, (w) => w.tags.length),
+      stories,
+      attachments: sum(s.projects, (p) => f.projectAttachmentCount(p.index)) + taskAttachments,
+      project_templates: sum(s.workspaces, (w) => w.templates.length),
+      status_updates: sum(s.projects, (p) => f.statusUpdateCount(p.index)),
+      webhooks: sum(s.workspaces, (w) => w.webhooks.length),
+    };
+    const total = Object.values(byStream).reduce((a, b) => a + b, 0);
+    return { total, byStream };
+  }
+}
