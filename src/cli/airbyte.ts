@@ -63,20 +63,28 @@ export function toAirbyteStreams(runtime: Runtime): AirbyteStream[] {
   }));
 }
 
+interface CatalogSelection extends StreamSelection {
+  /** Top-level properties of the configured json_schema (the selected columns), if it lists any. */
+  fields: string[] | undefined;
+}
+
 /** The configured catalog's streams, in order, as selections. */
-function parseCatalog(path: string): StreamSelection[] {
+function parseCatalog(path: string): CatalogSelection[] {
   const catalog = readJsonFile(path, "catalog");
   const streams = (catalog as { streams?: unknown } | null)?.streams;
   if (!Array.isArray(streams)) throw configError(`The catalog file ${path} must be a ConfiguredAirbyteCatalog with a "streams" list`);
   return streams.map((entry: unknown, i: number) => {
-    const e = entry as { stream?: { name?: unknown }; sync_mode?: unknown } | null;
+    const e = entry as { stream?: { name?: unknown; json_schema?: { properties?: unknown } }; sync_mode?: unknown } | null;
     const name = e?.stream?.name;
     if (typeof name !== "string" || !name) throw configError(`The catalog's streams[${i}] has no stream.name`);
     const mode = e?.sync_mode;
     if (mode !== "full_refresh" && mode !== "incremental") {
       throw configError(`The catalog's stream ${name} has sync_mode ${JSON.stringify(mode)}; expected "full_refresh" or "incremental"`);
     }
-    return { name, syncMode: mode };
+    const properties = e?.stream?.json_schema?.properties;
+    const fields =
+      properties && typeof properties === "object" && Object.keys(properties).length ? Object.keys(properties) : undefined;
+    return { name, syncMode: mode, fields };
   });
 }
 
@@ -145,6 +153,7 @@ async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): P
           emitter: writer,
           env: runtime.env,
           concurrency: runtime.settings.concurrency,
+          fields: new Map(selection.filter((s) => s.fields).map((s) => [s.name, s.fields!])),
         });
         const rate = runtime.env.rate.snapshot();
         const counts = [...result.recordsByStream].map(([name, n]) => `${name}=${n}`).join(", ");
