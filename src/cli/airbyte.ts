@@ -11,6 +11,7 @@ import { parseArgs } from "node:util";
 import { type StreamSelection, checkSelection, streamInfos } from "../engine/catalog.js";
 import { checkStreams } from "../engine/check.js";
 import { readStreams } from "../engine/read.js";
+import { parseStateInput } from "../engine/state.js";
 import { ConnectorError, configError, errorMessage } from "../errors.js";
 import { AirbyteWriter, type AirbyteStream } from "../protocol/airbyte.js";
 import { LineOutput } from "../protocol/output.js";
@@ -88,19 +89,6 @@ function parseCatalog(path: string): CatalogSelection[] {
   });
 }
 
-/** Accepts the array form and the legacy object form; anything else is a config_error. */
-function checkStateFile(path: string): void {
-  const state = readJsonFile(path, "state");
-  if (state === null || (typeof state === "object" && !Array.isArray(state))) return;
-  if (!Array.isArray(state)) throw configError(`The state file ${path} must hold a JSON array of state messages (or a legacy object)`);
-  state.forEach((entry: unknown, i: number) => {
-    const e = entry as Record<string, unknown> | null;
-    if (!e || typeof e !== "object" || !("stream" in e || "global" in e || "data" in e)) {
-      throw configError(`The state file ${path}: entry ${i} has none of "stream", "global" or "data"`);
-    }
-  });
-}
-
 async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): Promise<number> {
   const args = parse(argv);
   switch (args.command) {
@@ -144,7 +132,7 @@ async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): P
       const runtime = createRuntime(args.manifest, configPath, redactor, writer);
       try {
         const selection = parseCatalog(catalogPath);
-        if (args.state) checkStateFile(args.state);
+        const states = args.state ? parseStateInput(readJsonFile(args.state, "state"), args.state) : new Map();
         const { known, unknown } = checkSelection(runtime.source, selection);
         const started = Date.now();
         const result = await readStreams({
@@ -154,6 +142,8 @@ async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): P
           env: runtime.env,
           concurrency: runtime.settings.concurrency,
           fields: new Map(selection.filter((s) => s.fields).map((s) => [s.name, s.fields!])),
+          incremental: new Set(known.filter((s) => s.syncMode === "incremental").map((s) => s.name)),
+          states,
         });
         const rate = runtime.env.rate.snapshot();
         const counts = [...result.recordsByStream].map(([name, n]) => `${name}=${n}`).join(", ");

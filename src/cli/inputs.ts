@@ -85,3 +85,66 @@ export function validateConfig(config: Record<string, unknown>, spec: Record<str
   const messages = Array.from(new Set(relevantErrors(validate.errors ?? []).map(describe)));
   throw configError(`The config is invalid: ${messages.join("; ")}`);
 }
+
+/**
+ * Several config files, later files overriding earlier ones key by key at the top level (as the
+ * Meltano SDK merges repeated `--config` flags).
+ */
+export function readConfigs(paths: readonly string[]): Record<string, unknown> {
+  return Object.assign({}, ...paths.map(readConfig)) as Record<string, unknown>;
+}
+
+/** The schema of property `key` of an object schema, looking through oneOf/anyOf variants. */
+function propertySchemaOf(node: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
+  const props = node.properties as Record<string, unknown> | undefined;
+  const direct = props?.[key];
+  if (direct && typeof direct === "object") return direct as Record<string, unknown>;
+  for (const variants of [node.oneOf, node.anyOf]) {
+    if (!Array.isArray(variants)) continue;
+    for (const v of variants) {
+      const found = v && typeof v === "object" ? propertySchemaOf(v as Record<string, unknown>, key) : undefined;
+      if (found) return found;
+    }
+  }
+  return undefined;
+}
+
+const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
+
+function matches(node: Record<string, unknown>, value: string): boolean {
+  if (typeof node.pattern !== "string") return false;
+  try {
+    return new RegExp(node.pattern, "u").test(value);
+  } catch {
+    return true;
+  }
+}
+
+/**
+ * Strings where the spec wants a number, an integer or a boolean, converted when they read as one;
+ * date-times that miss the spec's pattern (`2024-01-01`, `2024-01-01T00:00:00+00:00`) rewritten
+ * as UTC `YYYY-MM-DDTHH:MM:SSZ`. Meltano passes settings without a numeric `kind` (it has none
+ * for decimals), and any setting set from an environment variable, as strings; its
+ * `date_iso8601` values come as Python isoformat().
+ */
+export function coerceToSchema(config: Record<string, unknown>, schema: Record<string, unknown>): Record<string, unknown> {
+  const out: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(config)) {
+    const node = propertySchemaOf(schema, key);
+    const types = node ? [node.type].flat().map(String) : [];
+    if (node && value && typeof value === "object" && !Array.isArray(value)) {
+      out[key] = coerceToSchema(value as Record<string, unknown>, node);
+    } else if (typeof value === "string" && value.trim() !== "" && (types.includes("number") || types.includes("integer"))) {
+      const n = Number(value);
+      out[key] = Number.isFinite(n) && (types.includes("number") || Number.isInteger(n)) ? n : value;
+    } else if (typeof value === "string" && node?.format === "date-time" && !matches(node, value) && ISO_DATE.test(value.trim())) {
+      const time = Date.parse(value.trim().length === 10 ? `${value.trim()}T00:00:00Z` : value.trim());
+      out[key] = Number.isNaN(time) ? value : new Date(time).toISOString().replace(/\.000Z$/, "Z");
+    } else if (typeof value === "string" && types.includes("boolean") && /^(true|false)$/i.test(value)) {
+      out[key] = value.toLowerCase() === "true";
+    } else {
+      out[key] = value;
+    }
+  }
+  return out;
+}

@@ -28,15 +28,18 @@ export function loadSpec(manifestPath: string | undefined): { manifest: LoadedMa
   return { manifest, spec: specOf(manifest) };
 }
 
-/** Reads and validates the config (registering its secrets first), then builds the source. */
+/**
+ * Reads and validates the config (registering its secrets first), then builds the source.
+ * `configInput` is the config file's path, or a config already read (the Singer tap merges several files).
+ */
 export function createRuntime(
   manifestPath: string | undefined,
-  configPath: string,
+  configInput: string | Record<string, unknown>,
   redactor: Redactor,
   emitter: SyncEmitter,
 ): Runtime {
   const { manifest, spec } = loadSpec(manifestPath);
-  const config = readConfig(configPath);
+  const config = typeof configInput === "string" ? readConfig(configInput) : configInput;
   redactor.addFromConfig(config, spec.connectionSpecification);
   // The manifest's own validations first: their messages are more specific than the schema's.
   applyConfigValidations(manifest.root.spec, config);

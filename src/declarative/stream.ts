@@ -1,5 +1,6 @@
 /** DeclarativeStream with a SimpleRetriever → the definition the engine runs. */
 import { systemError } from "../errors.js";
+import { type DatetimeCursor, buildCursor } from "./cursor.js";
 import { type ManifestNode, child, isNode, nodeType, optionalChild, unsupported } from "./node.js";
 import { type Paginator, buildPaginator } from "./paginator.js";
 import { type PartitionSpec, buildPartitionSpec, streamNameOf } from "./partition-router.js";
@@ -16,6 +17,8 @@ export interface StreamDefinition {
   paginator: Paginator;
   selector: RecordSelector;
   partitions: PartitionSpec;
+  /** The incremental cursor, when the stream supports incremental syncs. */
+  cursor: DatetimeCursor | undefined;
   node: ManifestNode;
 }
 
@@ -53,6 +56,7 @@ export function buildStream(
       `${at}.retriever.partition_router`,
       config,
     ),
+    cursor: buildCursor(optionalChild(node, "incremental_sync", at), `${at}.incremental_sync`, config),
     node,
   };
 }

@@ -15,8 +15,8 @@ export function streamInfos(source: DeclarativeSource): StreamInfo[] {
     name: s.name,
     schema: s.schema,
     primaryKey: s.primaryKey,
-    syncModes: ["full_refresh"],
-    cursorField: undefined,
+    syncModes: s.cursor ? ["full_refresh", "incremental"] : ["full_refresh"],
+    cursorField: s.cursor ? [s.cursor.cursorField] : undefined,
   }));
 }
 

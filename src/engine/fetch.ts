@@ -54,12 +54,12 @@ export function describeOutcome(outcome: Outcome): string {
   return `HTTP ${outcome.status}`;
 }
 
-/** The partition, briefly: `project_gid=123` (parent_slice omitted). */
+/** The partition, briefly: `project_gid=123` (parent_slice omitted), or "whole stream". */
 export function describeSlice(slice: Slice): string {
   const parts = Object.entries(slice)
     .filter(([k]) => k !== "parent_slice" && k !== "extra_fields")
     .map(([k, v]) => `${k}=${typeof v === "string" ? v : JSON.stringify(v)}`);
-  return parts.length ? parts.join(", ") : "(whole stream)";
+  return parts.length ? parts.join(", ") : "whole stream";
 }
 
 function defaultBackoffSeconds(base: number, attempt: number): number {

@@ -22,6 +22,7 @@ import type { StreamDefinition } from "../declarative/stream.js";
 import { ConnectorError, errorMessage, systemError } from "../errors.js";
 import type { SyncEmitter } from "../protocol/emitter.js";
 import { type FetchEnvironment, type Slice, describeSlice, fetchPage } from "./fetch.js";
+import { CursorState, type StateBlob } from "./state.js";
 import { DepthQueue } from "./work-queue.js";
 
 export interface StreamFailure {
@@ -52,6 +53,9 @@ class StreamRun {
   /** Partition values already scheduled (child de-duplication). */
   readonly partitions = new Set<string>();
   records = 0;
+  /** Set when the stream is read incrementally in this sync. */
+  cursorState: CursorState | undefined;
+  lastCheckpoint = 0;
 
   constructor(
     readonly def: StreamDefinition,
@@ -67,6 +71,14 @@ interface WorkItem {
   /** Tokens already used in this partition: a repeat means the API would loop. */
   tokens: Set<string>;
   resets: number;
+  /** Incremental streams: where this partition's read started and the newest cursor value seen. */
+  progress: PartitionProgress | undefined;
+}
+
+interface PartitionProgress {
+  partition: Slice;
+  start: Date;
+  latest: Date | undefined;
 }
 
 export interface ReadOptions {
@@ -83,6 +95,11 @@ export interface ReadOptions {
    * selector); streams read only as parents always ask for every field.
    */
   fields?: Map<string, string[]>;
+  /** Streams read incrementally (they must have a cursor), and their saved states. */
+  incremental?: ReadonlySet<string>;
+  states?: ReadonlyMap<string, StateBlob>;
+  /** Minimum time between two checkpoints of one stream (ms); the final state is always sent. */
+  checkpointIntervalMs?: number;
 }
 
 function primaryKeyOf(def: StreamDefinition, record: Record_): string | undefined {
@@ -127,7 +144,12 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
   const runs = planRuns(options.source, options.selected);
   for (const run of runs.values()) {
     run.def.requester.selectFields(run.selected ? options.fields?.get(run.def.name) : undefined);
+    const cursor = run.def.cursor;
+    if (run.selected && cursor && options.incremental?.has(run.def.name)) {
+      run.cursorState = new CursorState(run.def.name, cursor, run.def.partitions.kind !== "single", options.states?.get(run.def.name));
+    }
   }
+  const checkpointInterval = options.checkpointIntervalMs ?? 1000;
   const queue = new DepthQueue<WorkItem>();
   const failures: StreamFailure[] = [];
   let fatal: ConnectorError | undefined;
@@ -139,10 +161,40 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     for (const resolve of waiting) resolve();
   };
 
-  const schedule = (item: Omit<WorkItem, "tokens" | "resets"> & Partial<Pick<WorkItem, "tokens" | "resets">>): void => {
+  type NewItem = Omit<WorkItem, "tokens" | "resets" | "progress"> & Partial<Pick<WorkItem, "tokens" | "resets" | "progress">>;
+  const schedule = (item: NewItem): void => {
     item.run.pending++;
-    queue.push(item.run.depth, { tokens: new Set(), resets: 0, ...item });
+    queue.push(item.run.depth, { tokens: new Set(), resets: 0, progress: undefined, ...item });
     notify();
+  };
+
+  /** A new partition: incremental streams start it at their saved position. */
+  const schedulePartition = (run: StreamRun, slice: Slice, extra: RequestParts): void => {
+    let progress: PartitionProgress | undefined;
+    const cursor = run.def.cursor;
+    if (run.cursorState && cursor) {
+      const { extra_fields: _extraFields, ...partition } = slice;
+      void _extraFields;
+      const start = run.cursorState.startFor(partition);
+      cursor.startOption?.inject(extra, cursor.format(start));
+      progress = { partition, start, latest: undefined };
+    }
+    schedule({ run, slice, extra, token: undefined, progress });
+  };
+
+  const checkpoint = async (run: StreamRun, force: boolean): Promise<void> => {
+    if (!run.selected || !run.cursorState) return;
+    const now = Date.now();
+    if (!force && now - run.lastCheckpoint < checkpointInterval) return;
+    run.lastCheckpoint = now;
+    await emitter.state(run.def.name, run.cursorState.snapshot());
+  };
+
+  const partitionDone = async (item: WorkItem): Promise<void> => {
+    const { run, progress } = item;
+    if (!run.cursorState || !progress) return;
+    run.cursorState.complete(progress.partition, progress.start, progress.latest);
+    await checkpoint(run, false);
   };
 
   const fail = (run: StreamRun, error: ConnectorError): void => {
@@ -165,7 +217,12 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
       if (run.failure || brokenParent || fatal) {
         await emitter.streamStatus(run.def.name, "INCOMPLETE");
       } else {
-        await emitter.state(run.def.name, { __ab_no_cursor_state_message: true });
+        if (run.cursorState) {
+          run.cursorState.finish();
+          await checkpoint(run, true);
+        } else {
+          await emitter.state(run.def.name, { __ab_no_cursor_state_message: true });
+        }
         await emitter.streamStatus(run.def.name, "COMPLETE");
       }
     }
@@ -188,7 +245,7 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
       }
       const extra = emptyParts();
       link.requestOption?.inject(extra, value);
-      schedule({ run: child, slice: childSlice, extra, token: undefined });
+      schedulePartition(child, childSlice, extra);
     }
   };
 
@@ -211,6 +268,7 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     }
     if (outcome.kind === "ignored") {
       await emitter.log("WARN", `Skipped ${run.def.name} (${describeSlice(item.slice)}): ${outcome.reason}`);
+      await partitionDone(item);
       return;
     }
     if (outcome.kind === "reset") {
@@ -219,10 +277,16 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
         return;
       }
       await emitter.log("WARN", `Restarting ${run.def.name} (${describeSlice(item.slice)}) from its first page: ${outcome.reason}`);
-      schedule({ run, slice: item.slice, extra: item.extra, token: undefined, resets: item.resets + 1 });
+      schedule({ run, slice: item.slice, extra: item.extra, token: undefined, resets: item.resets + 1, progress: item.progress });
       return;
     }
+    const cursor = run.def.cursor;
     for (const record of outcome.records) {
+      if (item.progress && cursor) {
+        const value = cursor.parse(record[cursor.cursorField]);
+        if (value && (!item.progress.latest || value > item.progress.latest)) item.progress.latest = value;
+        if (cursor.clientSide && value && value < item.progress.start) continue;
+      }
       const key = primaryKeyOf(run.def, record);
       if (key !== undefined) {
         if (run.seen.has(key)) continue;
@@ -248,8 +312,18 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
         return;
       }
       item.tokens.add(tokenKey);
-      schedule({ run, slice: item.slice, extra: item.extra, token: outcome.next, tokens: item.tokens, resets: item.resets });
+      schedule({
+        run,
+        slice: item.slice,
+        extra: item.extra,
+        token: outcome.next,
+        tokens: item.tokens,
+        resets: item.resets,
+        progress: item.progress,
+      });
+      return;
     }
+    await partitionDone(item);
   };
 
   const worker = async (): Promise<void> => {
@@ -284,11 +358,11 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
       for (const value of partitions.values) {
         const extra = emptyParts();
         partitions.requestOption?.inject(extra, value);
-        schedule({ run, slice: { [partitions.cursorField]: value }, extra, token: undefined });
+        schedulePartition(run, { [partitions.cursorField]: value }, extra);
       }
       if (!partitions.values.length) await finish(run);
     } else {
-      schedule({ run, slice: {}, extra: emptyParts(), token: undefined });
+      schedulePartition(run, {}, emptyParts());
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));

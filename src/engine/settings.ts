@@ -6,6 +6,7 @@
  * - starting rate: config `requests_per_second` (AIMD grows it from there).
  */
 import type { DeclarativeSource } from "../declarative/source.js";
+import { durationSeconds } from "../declarative/duration.js";
 import { isNode } from "../declarative/node.js";
 import { configError } from "../errors.js";
 import { interpolate } from "../manifest/interpolation.js";
@@ -19,14 +20,6 @@ export interface RuntimeSettings {
 }
 
 export const DEFAULT_INITIAL_RATE = 1.25;
-
-/** ISO-8601 duration (PT1M, PT60S, P1D...) in seconds. */
-export function durationSeconds(iso: string): number {
-  const m = /^P(?:(\d+(?:\.\d+)?)D)?(?:T(?:(\d+(?:\.\d+)?)H)?(?:(\d+(?:\.\d+)?)M)?(?:(\d+(?:\.\d+)?)S)?)?$/.exec(iso);
-  if (!m || iso === "P" || iso === "PT") throw new Error(`not an ISO-8601 duration: ${iso}`);
-  const [, d, h, min, s] = m;
-  return Number(d ?? 0) * 86400 + Number(h ?? 0) * 3600 + Number(min ?? 0) * 60 + Number(s ?? 0);
-}
 
 function budgetRate(root: Record<string, unknown>, config: Record<string, unknown>): number | undefined {
   const budget = root.api_budget;

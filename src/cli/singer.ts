@@ -1,0 +1,217 @@
+#!/usr/bin/env node
+/**
+ * tap-asana: the Singer entry point. Same runtime and engine as source-asana (the Airbyte entry
+ * point); only the arguments, the catalog and the writer differ.
+ *   tap-asana --config config.json --discover > catalog.json
+ *   tap-asana --config config.json [--catalog catalog.json] [--state state.json] | target-...
+ *   tap-asana --about [--format json|markdown]
+ *   tap-asana --version | --help
+ * Only Singer messages on stdout (one JSON per line; --discover prints one catalog object); logs
+ * and errors on stderr as `LEVEL message`; exit 1 when the tap fails.
+ */
+import { readFileSync } from "node:fs";
+import { resolve } from "node:path";
+import { parseArgs } from "node:util";
+import { isNode } from "../declarative/node.js";
+import { streamNameOf } from "../declarative/source.js";
+import { checkSelection, streamInfos } from "../engine/catalog.js";
+import { readStreams } from "../engine/read.js";
+import { ConnectorError, configError, errorMessage } from "../errors.js";
+import { PACKAGE_ROOT } from "../manifest/load.js";
+import { LogLines } from "../protocol/log-lines.js";
+import { LineOutput } from "../protocol/output.js";
+import { secrets } from "../protocol/redact.js";
+import { SingerWriter, parseBookmarks } from "../protocol/singer.js";
+import { aboutMarkdown, aboutOf } from "../protocol/singer-about.js";
+import { parseSingerCatalog, selectStreams, toSingerCatalog } from "../protocol/singer-catalog.js";
+import { coerceToSchema, readConfigs, readJsonFile } from "./inputs.js";
+import { createRuntime, loadSpec } from "./runtime.js";
+
+const NAME = "tap-asana";
+
+const USAGE =
+  `usage: ${NAME} --config FILE --discover | --config FILE [--catalog FILE] [--state FILE] | ` +
+  `--about [--format json|markdown] | --version | --help`;
+
+const HELP = `${USAGE}
+
+Singer tap for Asana (the same connector as the Airbyte source source-asana).
+
+  --config FILE        config JSON (repeatable: later files override earlier top-level keys)
+  --discover           print the catalog (one JSON object) and exit
+  --catalog FILE       the catalog with selection metadata (also --properties FILE, legacy)
+  --state FILE         the state to resume from: the value of the last STATE message
+  --about              print name, version, capabilities, settings and streams
+  --format FORMAT      with --about: json or markdown (default: markdown)
+  --version            print the version
+  --help               print this help
+
+Singer messages go to stdout, logs to stderr. Without --catalog every stream is synced.`;
+
+interface Args {
+  config: string[];
+  discover: boolean;
+  catalog: string | undefined;
+  state: string | undefined;
+  about: boolean;
+  format: "json" | "markdown";
+  version: boolean;
+  help: boolean;
+  manifest: string | undefined;
+}
+
+function parse(argv: string[]): Args {
+  const { values } = parseArgs({
+    args: argv,
+    allowPositionals: false,
+    options: {
+      config: { type: "string", multiple: true },
+      discover: { type: "boolean" },
+      catalog: { type: "string" },
+      properties: { type: "string" },
+      state: { type: "string" },
+      about: { type: "boolean" },
+      format: { type: "string" },
+      version: { type: "boolean" },
+      help: { type: "boolean", short: "h" },
+      manifest: { type: "string" },
+    },
+  });
+  if (values.catalog && values.properties) throw configError(`Give --catalog or --properties, not both. ${USAGE}`);
+  if (values.format !== undefined) {
+    if (!values.about) throw configError(`--format goes with --about. ${USAGE}`);
+    if (values.format !== "json" && values.format !== "markdown") {
+      throw configError(`--format must be json or markdown, not ${JSON.stringify(values.format)}`);
+    }
+  }
+  return {
+    config: values.config ?? [],
+    discover: values.discover ?? false,
+    catalog: values.catalog ?? values.properties,
+    state: values.state,
+    about: values.about ?? false,
+    format: values.format === "json" ? "json" : "markdown",
+    version: values.version ?? false,
+    help: values.help ?? false,
+    manifest: values.manifest,
+  };
+}
+
+function packageInfo(): { version: string; description: string } {
+  try {
+    const pkg = JSON.parse(readFileSync(resolve(PACKAGE_ROOT, "package.json"), "utf8")) as { version?: unknown; description?: unknown };
+    return {
+      version: typeof pkg.version === "string" ? pkg.version : "unknown",
+      description: typeof pkg.description === "string" ? pkg.description : "",
+    };
+  } catch {
+    return { version: "unknown", description: "" };
+  }
+}
+
+/** The merged config files, with Meltano's string-typed numbers and booleans converted per the spec. */
+function readConfig(args: Args, mode: string): Record<string, unknown> {
+  if (!args.config.length) throw configError(`${NAME} ${mode} needs --config FILE. ${USAGE}`);
+  const { spec } = loadSpec(args.manifest);
+  return coerceToSchema(readConfigs(args.config), spec.connectionSpecification);
+}
+
+async function about(args: Args, out: LineOutput): Promise<void> {
+  const { manifest, spec } = loadSpec(args.manifest);
+  const rawStreams = Array.isArray(manifest.root.streams) ? manifest.root.streams : [];
+  const streams = rawStreams.filter(isNode).map((node, i) => streamNameOf(node, `streams[${i}]`));
+  const { version, description } = packageInfo();
+  const info = aboutOf({ name: NAME, description, version, spec: spec.connectionSpecification, streams });
+  await out.writeLine(args.format === "json" ? JSON.stringify(info, null, 2) : aboutMarkdown(info));
+}
+
+async function discover(args: Args, out: LineOutput, logs: LogLines): Promise<number> {
+  const config = readConfig(args, "--discover");
+  const runtime = createRuntime(args.manifest, config, secrets, new SingerWriter(out, logs));
+  await runtime.close();
+  await out.writeLine(JSON.stringify(toSingerCatalog(streamInfos(runtime.source)), null, 2));
+  return 0;
+}
+
+async function sync(args: Args, out: LineOutput, logs: LogLines): Promise<number> {
+  const config = readConfig(args, "sync");
+  // Bookmarks are the per-stream state blobs the engine writes, the same as in Airbyte mode; the
+  // ones of streams not synced now are carried over into every STATE.
+  const bookmarks = args.state ? parseBookmarks(readJsonFile(args.state, "state"), args.state) : new Map<string, Record<string, unknown>>();
+  const writer = new SingerWriter(out, logs, { bookmarks });
+  const runtime = createRuntime(args.manifest, config, secrets, writer);
+  try {
+    const catalog = args.catalog ? parseSingerCatalog(readJsonFile(args.catalog, "catalog"), args.catalog) : undefined;
+    const selection = selectStreams(streamInfos(runtime.source), catalog);
+    const { known } = checkSelection(runtime.source, selection.streams);
+    writer.setStreams(selection.plans);
+    if (!known.length && !selection.unknown.length) await logs.log("WARN", "The catalog selects no stream: nothing to sync");
+    const started = Date.now();
+    const result = await readStreams({
+      source: runtime.source,
+      selected: known.map((s) => s.name),
+      emitter: writer,
+      env: runtime.env,
+      concurrency: runtime.settings.concurrency,
+      ...(selection.fields.size ? { fields: selection.fields } : {}),
+      incremental: new Set(known.filter((s) => s.syncMode === "incremental").map((s) => s.name)),
+      states: bookmarks,
+    });
+    const rate = runtime.env.rate.snapshot();
+    const counts = [...result.recordsByStream].map(([name, n]) => `${name}=${n}`).join(", ");
+    await logs.log(
+      "INFO",
+      `Read ${counts || "no streams"} with ${rate.dispatched} requests (${rate.rateLimited} rate limited) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
+    for (const name of selection.unknown) {
+      await logs.connectorError(
+        configError(`The catalog selects stream ${name}, which this tap does not have; run --discover again to refresh the catalog`),
+        name,
+      );
+    }
+    for (const failure of result.failures) await logs.connectorError(failure.error, failure.stream);
+    return result.failures.length || selection.unknown.length ? 1 : 0;
+  } finally {
+    await runtime.close();
+  }
+}
+
+async function run(argv: string[], out: LineOutput, logs: LogLines): Promise<number> {
+  const args = parse(argv);
+  if (args.help) {
+    await out.writeLine(HELP);
+    return 0;
+  }
+  if (args.version) {
+    await out.writeLine(`${NAME} ${packageInfo().version}`);
+    return 0;
+  }
+  if (args.about) {
+    await about(args, out);
+    return 0;
+  }
+  return args.discover ? discover(args, out, logs) : sync(args, out, logs);
+}
+
+export async function main(argv: string[]): Promise<number> {
+  const out = new LineOutput(process.stdout, secrets);
+  const logs = new LogLines(new LineOutput(process.stderr, secrets));
+  let code: number;
+  try {
+    code = await run(argv, out, logs);
+  } catch (error) {
+    if (error instanceof ConnectorError) await logs.connectorError(error);
+    else if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
+      await logs.connectorError(configError(`${errorMessage(error)}. ${USAGE}`));
+    } else {
+      await logs.log("FATAL", `An unexpected error stopped the tap: ${errorMessage(error)} (failure type: system_error)`);
+    }
+    code = 1;
+  }
+  await out.flush();
+  await logs.flush();
+  return code;
+}
+
+const code = await main(process.argv.slice(2));
+process.exitCode = code;

@@ -1,0 +1,154 @@
+/**
+ * Sync state: reading the state file (Airbyte's array form, GLOBAL, or the legacy object form)
+ * and the per-stream cursor state of incremental streams, in the CDK's shapes
+ * (PROTOCOL-NOTES §1.3) so states move between this runtime and Airbyte's:
+ *   - a stream without partitions: `{ "<cursor_field>": "<datetime>" }`
+ *   - per partition: `{ "use_global_cursor": false, "states": [{ "partition": {...}, "cursor":
+ *     { "<cursor_field>": "<datetime>" } }], "state": { "<cursor_field>": "<latest>" } }`
+ */
+import type { DatetimeCursor } from "../declarative/cursor.js";
+import { isNode } from "../declarative/node.js";
+import { configError } from "../errors.js";
+
+export type StateBlob = Record<string, unknown>;
+
+/** The state file's per-stream blobs. */
+export function parseStateInput(raw: unknown, file: string): Map<string, StateBlob> {
+  const states = new Map<string, StateBlob>();
+  const put = (name: unknown, blob: unknown, where: string): void => {
+    if (typeof name !== "string" || !name) throw configError(`The state file ${file}: ${where} has no stream name`);
+    if (blob === null || blob === undefined) return; // null means "reset this stream"
+    if (!isNode(blob)) throw configError(`The state file ${file}: the state of stream ${name} must be an object`);
+    states.set(name, blob);
+  };
+  const streamState = (entry: unknown, where: string): void => {
+    if (!isNode(entry) || !isNode(entry.stream_descriptor)) {
+      throw configError(`The state file ${file}: ${where} must have a stream_descriptor`);
+    }
+    put(entry.stream_descriptor.name, entry.stream_state, where);
+  };
+  if (raw === null || raw === undefined) return states;
+  if (Array.isArray(raw)) {
+    raw.forEach((entry, i) => {
+      const where = `entry ${i}`;
+      if (!isNode(entry)) throw configError(`The state file ${file}: ${where} is not an object`);
+      if (isNode(entry.stream) && (entry.type === undefined || entry.type === "STREAM")) streamState(entry.stream, where);
+      else if (isNode(entry.global) && Array.isArray(entry.global.stream_states)) {
+        entry.global.stream_states.forEach((s, j) => streamState(s, `${where}.global.stream_states[${j}]`));
+      } else if (isNode(entry.data)) {
+        for (const [name, blob] of Object.entries(entry.data)) put(name, blob, `${where}.data`);
+      } else {
+        throw configError(
+          `The state file ${file}: ${where} is not an Airbyte state message (it needs "stream", "global" or "data")`,
+        );
+      }
+    });
+    return states;
+  }
+  if (!isNode(raw)) throw configError(`The state file ${file} must hold a JSON array of state messages or an object`);
+  // A single state message, or the legacy object form { "<stream>": <state> }.
+  if (isNode(raw.stream) && isNode(raw.stream.stream_descriptor)) {
+    streamState(raw.stream, "the state message");
+    return states;
+  }
+  for (const [name, blob] of Object.entries(raw)) put(name, blob, `stream ${name}`);
+  return states;
+}
+
+/** A stable key for a partition (key order does not matter). */
+export function partitionKey(partition: Record<string, unknown>): string {
+  const sort = (v: unknown): unknown => {
+    if (Array.isArray(v)) return v.map(sort);
+    if (isNode(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])]));
+    return v;
+  };
+  return JSON.stringify(sort(partition));
+}
+
+/** The cursor positions of one incremental stream during a sync. */
+export class CursorState {
+  private readonly positions = new Map<string, { partition: Record<string, unknown>; at: Date }>();
+  /** The newest position of any partition (per-partition mode), or the one position (global mode). */
+  private global: Date | undefined;
+  /** Global mode: the newest value seen this sync, adopted only when every partition is read. */
+  private pendingGlobal: Date | undefined;
+
+  constructor(
+    private readonly stream: string,
+    private readonly cursor: DatetimeCursor,
+    private readonly partitioned: boolean,
+    input: StateBlob | undefined,
+  ) {
+    if (input) this.load(input);
+  }
+
+  private parseValue(value: unknown, where: string): Date {
+    const date = this.cursor.parse(value);
+    if (!date) {
+      throw configError(`The state of stream ${this.stream} is malformed: ${where} is ${JSON.stringify(value)}, not a date-time`);
+    }
+    return date;
+  }
+
+  private load(input: StateBlob): void {
+    const field = this.cursor.cursorField;
+    if (Array.isArray(input.states)) {
+      input.states.forEach((entry, i) => {
+        if (!isNode(entry) || !isNode(entry.partition) || !isNode(entry.cursor)) {
+          throw configError(`The state of stream ${this.stream} is malformed: states[${i}] needs "partition" and "cursor" objects`);
+        }
+        this.positions.set(partitionKey(entry.partition), {
+          partition: entry.partition,
+          at: this.parseValue(entry.cursor[field], `states[${i}].cursor.${field}`),
+        });
+      });
+      if (isNode(input.state) && input.state[field] !== undefined) this.global = this.parseValue(input.state[field], `state.${field}`);
+      if (input.use_global_cursor === true && !this.global) {
+        throw configError(`The state of stream ${this.stream} is malformed: use_global_cursor is set without a state.${field}`);
+      }
+      return;
+    }
+    if (input[field] !== undefined) {
+      this.global = this.parseValue(input[field], field);
+      return;
+    }
+    if (input.__ab_no_cursor_state_message === true || input.__ab_full_refresh_sync_complete === true) return;
+    throw configError(
+      `The state of stream ${this.stream} is malformed: expected "${field}" or a per-partition "states" list`,
+    );
+  }
+
+  /** Where a partition's read starts: its saved position, else the global one, else the start. */
+  startFor(partition: Record<string, unknown>): Date {
+    const saved =
+      !this.partitioned || this.cursor.globalCursor ? this.global : this.positions.get(partitionKey(partition))?.at;
+    return saved ? new Date(saved.getTime() + this.cursor.granularityMs) : this.cursor.start;
+  }
+
+  /** A partition was read completely; `latest` is the newest cursor value seen (if any). */
+  complete(partition: Record<string, unknown>, start: Date, latest: Date | undefined): void {
+    const at = latest && latest > start ? latest : start;
+    if (!this.partitioned || this.cursor.globalCursor) {
+      if (!this.pendingGlobal || at > this.pendingGlobal) this.pendingGlobal = at;
+      return;
+    }
+    this.positions.set(partitionKey(partition), { partition, at });
+    if (!this.global || at > this.global) this.global = at;
+  }
+
+  /** Every partition of the stream was read: a global cursor may move forward. */
+  finish(): void {
+    if (this.pendingGlobal && (!this.global || this.pendingGlobal > this.global)) this.global = this.pendingGlobal;
+  }
+
+  snapshot(): StateBlob {
+    const field = this.cursor.cursorField;
+    const value = (d: Date | undefined): Record<string, string> => (d ? { [field]: this.cursor.format(d) } : {});
+    if (!this.partitioned || this.cursor.globalCursor) return value(this.global ?? this.cursor.start);
+    return {
+      use_global_cursor: false,
+      states: [...this.positions.values()].map((p) => ({ partition: p.partition, cursor: value(p.at) })),
+      ...(this.global ? { state: value(this.global) } : {}),
+    };
+  }
+}

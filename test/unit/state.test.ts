@@ -1,0 +1,83 @@
+import { describe, expect, it } from "vitest";
+import { buildCursor } from "../../src/declarative/cursor.js";
+import { CursorState, parseStateInput, partitionKey } from "../../src/engine/state.js";
+
+const cursorNode = {
+  type: "DatetimeBasedCursor",
+  cursor_field: "modified_at",
+  datetime_format: "%Y-%m-%dT%H:%M:%S.%fZ",
+  cursor_granularity: "PT0.001S",
+  start_datetime: { type: "MinMaxDatetime", datetime: "{{ config.get('start_date') or '2008-01-01T00:00:00Z' }}", datetime_format: "%Y-%m-%dT%H:%M:%SZ" },
+  start_time_option: { type: "RequestOption", inject_into: "request_parameter", field_name: "modified_since" },
+};
+
+describe("state file forms", () => {
+  it("reads the array form, GLOBAL and legacy objects", () => {
+    const array = parseStateInput(
+      [
+        { type: "STREAM", stream: { stream_descriptor: { name: "tasks" }, stream_state: { modified_at: "x" } } },
+        { type: "GLOBAL", global: { stream_states: [{ stream_descriptor: { name: "users" }, stream_state: { a: 1 } }] } },
+        { type: "STREAM", stream: { stream_descriptor: { name: "reset_me" }, stream_state: null } },
+      ],
+      "s.json",
+    );
+    expect([...array.keys()]).toEqual(["tasks", "users"]);
+    expect(parseStateInput({ tasks: { modified_at: "x" } }, "s.json").get("tasks")).toEqual({ modified_at: "x" });
+    expect(parseStateInput(null, "s.json").size).toBe(0);
+  });
+
+  it("names what is wrong in a malformed file", () => {
+    expect(() => parseStateInput([{ nope: 1 }], "s.json")).toThrow(/entry 0 .*"stream", "global" or "data"/);
+    expect(() => parseStateInput([1], "s.json")).toThrow(/entry 0 is not an object/);
+    expect(() => parseStateInput("text", "s.json")).toThrow(/must hold a JSON array/);
+    expect(() => parseStateInput([{ type: "STREAM", stream: { stream_descriptor: { name: "t" }, stream_state: [1] } }], "s.json")).toThrow(
+      /must be an object/,
+    );
+  });
+});
+
+describe("CursorState", () => {
+  const cursor = buildCursor(cursorNode, "c", { start_date: "2024-01-01T00:00:00Z" })!;
+  const p1 = { project_gid: "1", parent_slice: { workspace_gid: "9", parent_slice: {} } };
+  const p2 = { project_gid: "2", parent_slice: { workspace_gid: "9", parent_slice: {} } };
+
+  it("starts new partitions at the start date and saved ones just after their position", () => {
+    const state = new CursorState("tasks", cursor, true, undefined);
+    expect(state.startFor(p1).toISOString()).toBe("2024-01-01T00:00:00.000Z");
+    state.complete(p1, state.startFor(p1), new Date("2024-05-05T10:00:00.123Z"));
+    const snap = state.snapshot();
+    expect(snap).toEqual({
+      use_global_cursor: false,
+      states: [{ partition: p1, cursor: { modified_at: "2024-05-05T10:00:00.123000Z" } }],
+      state: { modified_at: "2024-05-05T10:00:00.123000Z" },
+    });
+    const next = new CursorState("tasks", cursor, true, snap);
+    expect(next.startFor({ parent_slice: p1.parent_slice, project_gid: "1" }).toISOString()).toBe("2024-05-05T10:00:00.124Z");
+    expect(next.startFor(p2).toISOString()).toBe("2024-01-01T00:00:00.000Z");
+    expect(partitionKey({ b: 1, a: { d: 2, c: 3 } })).toBe(partitionKey({ a: { c: 3, d: 2 }, b: 1 }));
+  });
+
+  it("keeps a partition's position when it had no newer record", () => {
+    const state = new CursorState("tasks", cursor, true, {
+      states: [{ partition: p1, cursor: { modified_at: "2024-05-05T10:00:00.000000Z" } }],
+    });
+    state.complete(p1, state.startFor(p1), undefined);
+    expect((state.snapshot().states as Array<{ cursor: unknown }>)[0]!.cursor).toEqual({ modified_at: "2024-05-05T10:00:00.001000Z" });
+  });
+
+  it("moves a global cursor only when the whole stream was read", () => {
+    const global = buildCursor({ ...cursorNode, global_substream_cursor: true }, "c", {})!;
+    const state = new CursorState("stories", global, true, { modified_at: "2024-01-01T00:00:00.000000Z" });
+    state.complete(p1, state.startFor(p1), new Date("2024-06-01T00:00:00Z"));
+    expect(state.snapshot()).toEqual({ modified_at: "2024-01-01T00:00:00.000000Z" });
+    state.finish();
+    expect(state.snapshot()).toEqual({ modified_at: "2024-06-01T00:00:00.000000Z" });
+  });
+
+  it("rejects malformed stream states clearly", () => {
+    expect(() => new CursorState("tasks", cursor, true, { states: [{ partition: p1 }] })).toThrow(/needs "partition" and "cursor"/);
+    expect(() => new CursorState("tasks", cursor, true, { modified_at: "yesterday" })).toThrow(/not a date-time/);
+    expect(() => new CursorState("tasks", cursor, true, { something: 1 })).toThrow(/expected "modified_at"/);
+    expect(() => buildCursor(cursorNode, "c", { start_date: "soon" })).toThrow(/start date "soon"/);
+  });
+});
