@@ -30,7 +30,20 @@ export interface StreamDefinition {
   component: string;
   /** The exported TypeScript record type. */
   typeName: string;
+  /** Properties the connector adds to the API's records (not in the spec). */
+  extraProperties?: Record<string, JsonObject>;
+  /** Properties the spec calls non-nullable that Asana does send as null. */
+  nullable?: string[];
 }
+
+/** Airbyte's deletion marker: tombstones of records deleted since the last sync carry it. */
+const DELETED_AT: Record<string, JsonObject> = {
+  _ab_cdc_deleted_at: {
+    description: "Set on a tombstone: the record was deleted in Asana at this time (incremental syncs).",
+    type: ["string", "null"],
+    format: "date-time",
+  },
+};
 
 export const STREAMS: readonly StreamDefinition[] = [
   { stream: "workspaces", component: "WorkspaceResponse", typeName: "WorkspaceRecord" },
@@ -40,14 +53,20 @@ export const STREAMS: readonly StreamDefinition[] = [
   { stream: "workspace_memberships", component: "WorkspaceMembershipResponse", typeName: "WorkspaceMembershipRecord" },
   { stream: "projects", component: "ProjectResponse", typeName: "ProjectRecord" },
   { stream: "sections", component: "SectionResponse", typeName: "SectionRecord" },
-  { stream: "tasks", component: "TaskResponse", typeName: "TaskRecord" },
+  { stream: "tasks", component: "TaskResponse", typeName: "TaskRecord", extraProperties: DELETED_AT },
   { stream: "subtasks", component: "TaskResponse", typeName: "SubtaskRecord" },
   { stream: "tags", component: "TagResponse", typeName: "TagRecord" },
   { stream: "stories", component: "StoryResponse", typeName: "StoryRecord" },
   { stream: "attachments", component: "AttachmentResponse", typeName: "AttachmentRecord" },
   { stream: "project_templates", component: "ProjectTemplateResponse", typeName: "ProjectTemplateRecord" },
   { stream: "status_updates", component: "StatusUpdateResponse", typeName: "StatusUpdateRecord" },
-  { stream: "webhooks", component: "WebhookResponse", typeName: "WebhookRecord" },
+  {
+    stream: "webhooks",
+    component: "WebhookResponse",
+    typeName: "WebhookRecord",
+    // Null until the first delivery success or failure happens.
+    nullable: ["last_failure_at", "last_success_at", "next_attempt_after", "failure_deletion_timestamp"],
+  },
 ];
 
 export const GENERATOR_COMMAND = "npm run gen:schemas";
@@ -86,12 +105,25 @@ export async function generateFiles(oasPath: string): Promise<GeneratedFile[]> {
     const comment =
       `${GENERATED_MARKER} (${GENERATOR_COMMAND}) from the Asana OpenAPI spec, ` +
       `components.schemas.${def.component}. Do not edit by hand: change the generator and re-run it.`;
-    const schema = converter.rootSchema(def.component, comment);
+    const schema = withOverrides(converter.rootSchema(def.component, comment), def);
     files.push({ dir: "schemas", name: `${def.stream}.json`, content: `${JSON.stringify(schema, null, 2)}\n` });
     files.push({ dir: "types", name: `${def.stream}.ts`, content: await recordType(def, schema) });
   }
   files.push({ dir: "types", name: "index.ts", content: indexModule() });
   return files;
+}
+
+/** Applies a stream's nullable overrides and extra properties. */
+function withOverrides(schema: JsonObject, def: StreamDefinition): JsonObject {
+  const properties = { ...(schema.properties as Record<string, JsonObject>) };
+  for (const name of def.nullable ?? []) {
+    const property = properties[name];
+    if (!property) throw new Error(`gen-schemas: ${def.stream}.${name} is not in ${def.component}`);
+    const type = property.type;
+    if (typeof type === "string") properties[name] = { ...property, type: [type, "null"] };
+  }
+  Object.assign(properties, def.extraProperties ?? {});
+  return { ...schema, properties };
 }
 
 function banner(what: string): string {

@@ -1,5 +1,6 @@
 /** DeclarativeStream with a SimpleRetriever → the definition the engine runs. */
 import { systemError } from "../errors.js";
+import { type ChangeFeedSpec, parseChangeFeed } from "./change-feed.js";
 import { type DatetimeCursor, buildCursor } from "./cursor.js";
 import { type ManifestNode, child, isNode, nodeType, optionalChild, unsupported } from "./node.js";
 import { type Paginator, buildPaginator } from "./paginator.js";
@@ -19,7 +20,14 @@ export interface StreamDefinition {
   partitions: PartitionSpec;
   /** The incremental cursor, when the stream supports incremental syncs. */
   cursor: DatetimeCursor | undefined;
+  /** The change feed read before each partition in incremental syncs (see change-feed.ts). */
+  changeFeed: ChangeFeed | undefined;
   node: ManifestNode;
+}
+
+export interface ChangeFeed extends Omit<ChangeFeedSpec, "streamNode" | "rereads"> {
+  feed: StreamDefinition;
+  rereads: Array<{ key: string; streams: string[]; lookup: StreamDefinition | undefined; parentKey: string[] | undefined }>;
 }
 
 export function normalizePrimaryKey(raw: unknown, where: string): string[][] {
@@ -57,6 +65,28 @@ export function buildStream(
       config,
     ),
     cursor: buildCursor(optionalChild(node, "incremental_sync", at), `${at}.incremental_sync`, config),
+    changeFeed: buildChangeFeed(optionalChild(node, "change_feed", at), `${at}.change_feed`, config, baseDir),
     node,
+  };
+}
+
+function buildChangeFeed(
+  node: ManifestNode | undefined,
+  where: string,
+  config: Record<string, unknown>,
+  baseDir: string,
+): ChangeFeed | undefined {
+  const spec = parseChangeFeed(node, where);
+  if (!spec) return undefined;
+  const { streamNode, rereads, ...templates } = spec;
+  return {
+    ...templates,
+    feed: buildStream(streamNode, `${where}.stream`, config, baseDir),
+    rereads: rereads.map((r, i) => ({
+      key: r.key,
+      streams: r.streams,
+      parentKey: r.parentKey,
+      lookup: r.lookupNode ? buildStream(r.lookupNode, `${where}.rereads[${i}].lookup`, config, baseDir) : undefined,
+    })),
   };
 }

@@ -15,7 +15,7 @@ import type { SyncEmitter } from "../protocol/emitter.js";
 export type Slice = Record<string, unknown>;
 
 export type PageOutcome =
-  | { kind: "page"; records: Record_[]; next: unknown }
+  | { kind: "page"; records: Record_[]; next: unknown; body: unknown }
   /** The error handler said IGNORE: the partition yields nothing more. */
   | { kind: "ignored"; reason: string }
   /** The error handler said RESET_PAGINATION (e.g. an expired offset). */
@@ -113,7 +113,7 @@ export async function fetchPage(
         const context = requester.context(slice, token);
         const records = selector.select(outcome.body, context);
         const next = paginator.next({ body: outcome.body, headers: outcome.headers }, records, token);
-        return { kind: "page", records, next };
+        return { kind: "page", records, next, body: outcome.body };
       }
       case "IGNORE":
         env.rate.onSuccess();

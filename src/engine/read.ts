@@ -10,19 +10,27 @@
  * - Child partitions are de-duplicated by their partition value (stories of a task reached as a
  *   task and as a subtask are read once).
  * - Workers take the deepest waiting work first (see DepthQueue), so memory stays flat.
- * - A stream is complete when its own work is done and every parent is complete; then its STATE
- *   and COMPLETE status are emitted, after all its records.
+ * - Incremental partitions start at their saved position (plan.ts). A partition's position
+ *   moves, and is checkpointed, only once its own pages and every piece of work it spawned
+ *   (child partitions, lookups) are done: a sync killed at any point and resumed from its last
+ *   STATE loses nothing.
+ * - With a change feed (change-feed.ts), an incremental partition first reads the feed from its
+ *   saved token: deleted records become tombstones, and changes the cursor misses re-read the
+ *   affected children.
+ * - A stream is complete when its own work is done and every parent is complete; then its final
+ *   STATE and COMPLETE status are emitted, after all its records.
  */
-import type { ParentLink } from "../declarative/partition-router.js";
-import type { Record_ } from "../declarative/record-selector.js";
 import { valueAt } from "../declarative/record-selector.js";
+import type { Record_ } from "../declarative/record-selector.js";
 import { type RequestParts, emptyParts } from "../declarative/request-option.js";
 import type { DeclarativeSource } from "../declarative/source.js";
-import type { StreamDefinition } from "../declarative/stream.js";
+import type { ChangeFeed, StreamDefinition } from "../declarative/stream.js";
 import { ConnectorError, errorMessage, systemError } from "../errors.js";
+import { interpolateBoolean, interpolateString } from "../manifest/interpolation.js";
 import type { SyncEmitter } from "../protocol/emitter.js";
-import { type FetchEnvironment, type Slice, describeSlice, fetchPage } from "./fetch.js";
-import { CursorState, type StateBlob } from "./state.js";
+import { type FetchEnvironment, type PageOutcome, type Slice, describeSlice, fetchPage } from "./fetch.js";
+import { StreamRun, planRuns } from "./plan.js";
+import type { StateBlob } from "./state.js";
 import { DepthQueue } from "./work-queue.js";
 
 export interface StreamFailure {
@@ -33,52 +41,6 @@ export interface StreamFailure {
 export interface ReadResult {
   failures: StreamFailure[];
   recordsByStream: Map<string, number>;
-}
-
-interface ChildEdge {
-  child: StreamRun;
-  link: ParentLink;
-}
-
-class StreamRun {
-  readonly parents: StreamRun[] = [];
-  readonly children: ChildEdge[] = [];
-  depth = 0;
-  pending = 0;
-  runningSent = false;
-  done = false;
-  failure: ConnectorError | undefined;
-  /** Primary keys emitted so far (de-duplication). */
-  readonly seen = new Set<string>();
-  /** Partition values already scheduled (child de-duplication). */
-  readonly partitions = new Set<string>();
-  records = 0;
-  /** Set when the stream is read incrementally in this sync. */
-  cursorState: CursorState | undefined;
-  lastCheckpoint = 0;
-
-  constructor(
-    readonly def: StreamDefinition,
-    readonly selected: boolean,
-  ) {}
-}
-
-interface WorkItem {
-  run: StreamRun;
-  slice: Slice;
-  extra: RequestParts;
-  token: unknown;
-  /** Tokens already used in this partition: a repeat means the API would loop. */
-  tokens: Set<string>;
-  resets: number;
-  /** Incremental streams: where this partition's read started and the newest cursor value seen. */
-  progress: PartitionProgress | undefined;
-}
-
-interface PartitionProgress {
-  partition: Slice;
-  start: Date;
-  latest: Date | undefined;
 }
 
 export interface ReadOptions {
@@ -102,6 +64,51 @@ export interface ReadOptions {
   checkpointIntervalMs?: number;
 }
 
+/** An incremental partition: where it started, what it saw, and the work it waits for. */
+interface PartitionProgress {
+  run: StreamRun;
+  partition: Slice;
+  /** Request parts from the parent link (the cursor's start option is added per read). */
+  baseExtra: RequestParts;
+  start: Date;
+  latest: Date | undefined;
+  /** Work items (own pages, feed pages, lookups, descendants) not finished yet. */
+  outstanding: number;
+  failed: boolean;
+  feed: FeedProgress | undefined;
+}
+
+interface FeedProgress {
+  token: string | undefined;
+  restart: boolean;
+  /** Keys the partition's listing returned. */
+  listed: Set<string>;
+  deleted: Set<string>;
+  /** Per reread rule: keys whose children changed. */
+  rereads: Array<Set<string>>;
+}
+
+type ItemKind = "list" | "feed" | "lookup";
+
+interface WorkItem {
+  run: StreamRun;
+  kind: ItemKind;
+  /** The definition this item fetches with: the stream's own, its feed's, or a lookup's. */
+  def: StreamDefinition;
+  slice: Slice;
+  extra: RequestParts;
+  token: unknown;
+  /** Tokens already used in this partition: a repeat means the API would loop. */
+  tokens: Set<string>;
+  resets: number;
+  /** The incremental partition this item reads for (its own stream's), if any. */
+  progress: PartitionProgress | undefined;
+  /** Every incremental partition waiting for this item (progress included). */
+  origins: PartitionProgress[];
+  /** Lookups: which reread rule asked for it. */
+  reread?: number;
+}
+
 function primaryKeyOf(def: StreamDefinition, record: Record_): string | undefined {
   if (!def.primaryKey.length) return undefined;
   const parts = def.primaryKey.map((path) => valueAt(record, path));
@@ -109,45 +116,17 @@ function primaryKeyOf(def: StreamDefinition, record: Record_): string | undefine
   return parts.length === 1 ? String(parts[0]) : JSON.stringify(parts);
 }
 
-/** The runs for the selected streams and their ancestors, wired parent → child. */
-function planRuns(source: DeclarativeSource, selected: string[]): Map<string, StreamRun> {
-  const runs = new Map<string, StreamRun>();
-  const selectedSet = new Set(selected);
-  const ensure = (name: string, path: string[]): StreamRun => {
-    const existing = runs.get(name);
-    if (existing) return existing;
-    const def = source.byName.get(name);
-    if (!def) throw systemError(`Manifest: stream ${path[path.length - 1]} has parent ${name}, which does not exist`);
-    const run = new StreamRun(def, selectedSet.has(name));
-    runs.set(name, run);
-    if (def.partitions.kind === "substream") {
-      for (const link of def.partitions.parents) {
-        if (link.parentName !== name && path.includes(link.parentName)) {
-          throw systemError(`Manifest: streams form a cycle: ${[...path, name, link.parentName].join(" -> ")}`);
-        }
-        const parent = link.parentName === name ? run : ensure(link.parentName, [...path, name]);
-        if (parent !== run && !run.parents.includes(parent)) run.parents.push(parent);
-        parent.children.push({ child: run, link });
-      }
-    }
-    return run;
-  };
-  for (const name of selected) ensure(name, []);
-  const depthOf = (run: StreamRun): number =>
-    run.parents.length ? 1 + Math.max(...run.parents.map(depthOf)) : 0;
-  for (const run of runs.values()) run.depth = depthOf(run);
-  return runs;
-}
+const keyText = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
 
 export async function readStreams(options: ReadOptions): Promise<ReadResult> {
   const { emitter, env } = options;
-  const runs = planRuns(options.source, options.selected);
+  const runs = planRuns(options.source, {
+    selected: options.selected,
+    incremental: options.incremental ?? new Set(),
+    states: options.states ?? new Map(),
+  });
   for (const run of runs.values()) {
-    run.def.requester.selectFields(run.selected ? options.fields?.get(run.def.name) : undefined);
-    const cursor = run.def.cursor;
-    if (run.selected && cursor && options.incremental?.has(run.def.name)) {
-      run.cursorState = new CursorState(run.def.name, cursor, run.def.partitions.kind !== "single", options.states?.get(run.def.name));
-    }
+    run.def.requester.selectFields(run.selected ? options.fields?.get(run.name) : undefined);
   }
   const checkpointInterval = options.checkpointIntervalMs ?? 1000;
   const queue = new DepthQueue<WorkItem>();
@@ -161,91 +140,255 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     for (const resolve of waiting) resolve();
   };
 
-  type NewItem = Omit<WorkItem, "tokens" | "resets" | "progress"> & Partial<Pick<WorkItem, "tokens" | "resets" | "progress">>;
+  // ---- scheduling ---------------------------------------------------------------------------
+
+  type NewItem = Pick<WorkItem, "run" | "slice" | "extra" | "origins"> & Partial<WorkItem>;
   const schedule = (item: NewItem): void => {
-    item.run.pending++;
-    queue.push(item.run.depth, { tokens: new Set(), resets: 0, progress: undefined, ...item });
+    const full: WorkItem = {
+      kind: "list",
+      def: item.run.def,
+      token: undefined,
+      tokens: new Set(),
+      resets: 0,
+      progress: undefined,
+      ...item,
+    };
+    full.run.pending++;
+    for (const origin of full.origins) origin.outstanding++;
+    queue.push(full.run.depth, full);
     notify();
   };
 
-  /** A new partition: incremental streams start it at their saved position. */
-  const schedulePartition = (run: StreamRun, slice: Slice, extra: RequestParts): void => {
-    let progress: PartitionProgress | undefined;
+  /** A new partition of `run`; incremental ones start at their saved position (feed first). */
+  const schedulePartition = (run: StreamRun, slice: Slice, extra: RequestParts, origins: PartitionProgress[]): void => {
     const cursor = run.def.cursor;
-    if (run.cursorState && cursor) {
-      const { extra_fields: _extraFields, ...partition } = slice;
-      void _extraFields;
-      const start = run.cursorState.startFor(partition);
-      cursor.startOption?.inject(extra, cursor.format(start));
-      progress = { partition, start, latest: undefined };
+    if (!run.cursorState || !cursor) {
+      schedule({ run, slice, extra, origins });
+      return;
     }
-    schedule({ run, slice, extra, token: undefined, progress });
+    const { extra_fields: _extraFields, ...partition } = slice;
+    void _extraFields;
+    const feed = run.def.changeFeed;
+    const progress: PartitionProgress = {
+      run,
+      partition,
+      baseExtra: extra,
+      start: run.cursorState.startFor(partition),
+      latest: undefined,
+      outstanding: 0,
+      failed: false,
+      feed: feed
+        ? { token: undefined, restart: false, listed: new Set(), deleted: new Set(), rereads: feed.rereads.map(() => new Set()) }
+        : undefined,
+    };
+    run.openPartitions++;
+    const withSelf = [...origins, progress];
+    if (feed) {
+      const savedToken = run.cursorState.positionOf(partition)?.extra.sync;
+      schedule({ run, kind: "feed", def: feed.feed, slice, extra: emptyParts(), token: savedToken, progress, origins: withSelf });
+    } else {
+      scheduleListing(progress, slice, withSelf);
+    }
   };
 
+  const scheduleListing = (progress: PartitionProgress, slice: Slice, origins: PartitionProgress[]): void => {
+    const cursor = progress.run.def.cursor!;
+    if (progress.feed?.restart) progress.start = cursor.start;
+    const extra: RequestParts = { params: { ...progress.baseExtra.params }, headers: { ...progress.baseExtra.headers } };
+    cursor.startOption?.inject(extra, cursor.format(progress.start));
+    schedule({ run: progress.run, slice, extra, progress, origins });
+  };
+
+  /**
+   * Partitions of `run`'s children for one of its records. In an incremental read (`since` is the
+   * record's own partition position), links with incremental_dependency only follow records that
+   * changed since then; the change feed re-reads the rest explicitly.
+   */
+  const fanOut = (
+    run: StreamRun,
+    record: Record_,
+    slice: Slice,
+    origins: PartitionProgress[],
+    since?: Date,
+    onlyStreams?: readonly string[],
+  ): void => {
+    const cursor = run.def.cursor;
+    const value = since && cursor ? cursor.parse(record[cursor.cursorField]) : undefined;
+    const unchanged = value !== undefined && since !== undefined && value < since;
+    for (const { child, link } of run.children) {
+      if (onlyStreams && !onlyStreams.includes(child.name)) continue;
+      if (unchanged && link.incrementalDependency) continue;
+      if (link.filter && !link.filter.keep(record, { config: env.config })) continue;
+      const partitionValue = valueAt(record, link.parentKey);
+      if (partitionValue === undefined || partitionValue === null || partitionValue === "") continue;
+      const key = `${link.partitionField}=${keyText(partitionValue)}`;
+      if (child.partitions.has(key)) continue;
+      child.partitions.add(key);
+      const childSlice: Slice = { [link.partitionField]: partitionValue, parent_slice: slice };
+      if (link.extraFields.length) {
+        const extraFields: Record<string, unknown> = {};
+        for (const path of link.extraFields) extraFields[path.join(".")] = valueAt(record, path);
+        childSlice.extra_fields = extraFields;
+      }
+      const extra = emptyParts();
+      link.requestOption?.inject(extra, partitionValue);
+      schedulePartition(child, childSlice, extra, origins);
+    }
+  };
+
+  // ---- completion and state -----------------------------------------------------------------
+
   const checkpoint = async (run: StreamRun, force: boolean): Promise<void> => {
-    if (!run.selected || !run.cursorState) return;
+    if (!run.selected || !run.incremental) return;
     const now = Date.now();
     if (!force && now - run.lastCheckpoint < checkpointInterval) return;
     run.lastCheckpoint = now;
-    await emitter.state(run.def.name, run.cursorState.snapshot());
+    await emitter.state(run.name, stateOf(run));
   };
 
-  const partitionDone = async (item: WorkItem): Promise<void> => {
-    const { run, progress } = item;
-    if (!run.cursorState || !progress) return;
-    run.cursorState.complete(progress.partition, progress.start, progress.latest);
-    await checkpoint(run, false);
-  };
-
-  const fail = (run: StreamRun, error: ConnectorError): void => {
-    if (!run.failure) {
-      run.failure = error;
-      failures.push({ stream: run.def.name, error });
+  /** An incremental stream's state: its own positions, plus those of ancestors read from positions. */
+  const stateOf = (run: StreamRun): StateBlob => {
+    const own = run.cursorState?.snapshot() ?? {};
+    const parentState: Record<string, StateBlob> = {};
+    for (const ancestor of run.ancestors()) {
+      if (ancestor.cursorState) parentState[ancestor.name] = ancestor.cursorState.snapshot();
     }
-    if (error.failureType === "config_error") fatal ??= error;
+    return Object.keys(parentState).length ? { ...own, parent_state: parentState } : own;
+  };
+
+  const originDone = async (origin: PartitionProgress): Promise<void> => {
+    origin.run.openPartitions--;
+    if (!origin.failed && !origin.run.failure && !fatal) {
+      const extra: Record<string, string> = origin.feed?.token ? { sync: origin.feed.token } : {};
+      origin.run.cursorState!.complete(origin.partition, origin.start, origin.latest, extra);
+      // The stream and every incremental consumer that keeps its position as parent_state.
+      for (const run of [origin.run, ...origin.run.descendants()]) await checkpoint(run, false);
+    }
+    await finish(origin.run);
   };
 
   const finish = async (run: StreamRun): Promise<void> => {
-    if (run.done || run.pending > 0 || run.parents.some((p) => !p.done)) return;
+    if (run.done || run.pending > 0 || run.openPartitions > 0 || run.parents.some((p) => !p.done)) return;
     run.done = true;
+    const broken = run.failure || run.ancestors().some((a) => a.failure) || fatal;
+    if (!broken) run.cursorState?.finish();
     if (run.selected) {
       if (!run.runningSent) {
         run.runningSent = true;
-        await emitter.streamStatus(run.def.name, "RUNNING");
+        await emitter.streamStatus(run.name, "RUNNING");
       }
-      const brokenParent = ancestors(run).find((a) => a.failure);
-      if (run.failure || brokenParent || fatal) {
-        await emitter.streamStatus(run.def.name, "INCOMPLETE");
+      if (broken) {
+        await emitter.streamStatus(run.name, "INCOMPLETE");
       } else {
-        if (run.cursorState) {
-          run.cursorState.finish();
-          await checkpoint(run, true);
-        } else {
-          await emitter.state(run.def.name, { __ab_no_cursor_state_message: true });
-        }
-        await emitter.streamStatus(run.def.name, "COMPLETE");
+        if (run.incremental) await checkpoint(run, true);
+        else await emitter.state(run.name, { __ab_no_cursor_state_message: true });
+        await emitter.streamStatus(run.name, "COMPLETE");
       }
     }
     for (const { child } of run.children) if (child !== run) await finish(child);
   };
 
-  const fanOut = (run: StreamRun, record: Record_, slice: Slice): void => {
-    for (const { child, link } of run.children) {
-      if (link.filter && !link.filter.keep(record, { config: env.config })) continue;
-      const value = valueAt(record, link.parentKey);
-      if (value === undefined || value === null || value === "") continue;
-      const key = `${link.partitionField}=${typeof value === "string" ? value : JSON.stringify(value)}`;
-      if (child.partitions.has(key)) continue;
-      child.partitions.add(key);
-      const childSlice: Slice = { [link.partitionField]: value, parent_slice: slice };
-      if (link.extraFields.length) {
-        const extra: Record<string, unknown> = {};
-        for (const path of link.extraFields) extra[path.join(".")] = valueAt(record, path);
-        childSlice.extra_fields = extra;
+  const fail = (item: WorkItem, error: ConnectorError): void => {
+    const { run } = item;
+    if (!run.failure) {
+      run.failure = error;
+      failures.push({ stream: run.name, error });
+    }
+    for (const origin of item.origins) origin.failed = true;
+    if (error.failureType === "config_error") fatal ??= error;
+  };
+
+  // ---- processing ---------------------------------------------------------------------------
+
+  const emitRecord = async (run: StreamRun, record: Record_): Promise<boolean> => {
+    const key = primaryKeyOf(run.def, record);
+    if (key !== undefined) {
+      if (run.seen.has(key)) return false;
+      run.seen.add(key);
+    }
+    if (run.selected) {
+      run.records++;
+      await emitter.record(run.name, record);
+    }
+    return true;
+  };
+
+  const processFeedPage = async (item: WorkItem, outcome: PageOutcome, feed: ChangeFeed): Promise<void> => {
+    const progress = item.progress!;
+    const state = progress.feed!;
+    if (outcome.kind === "ignored" || outcome.kind === "reset") {
+      await emitter.log(
+        "WARN",
+        `The change feed of ${item.run.name} (${describeSlice(item.slice)}) is unavailable (${outcome.reason}); ` +
+          "reading this partition from its cursor only (deletions are not seen)",
+      );
+      scheduleListing(progress, item.slice, item.origins);
+      return;
+    }
+    const context = { config: env.config, response: outcome.body ?? {} };
+    const token = interpolateString(feed.token, context);
+    if (token) state.token = token;
+    if (feed.restartWhen && interpolateBoolean(feed.restartWhen, context)) state.restart = true;
+    for (const event of outcome.records) {
+      const eventContext = { config: env.config, record: event };
+      const deleted = feed.deletedKey ? interpolateString(feed.deletedKey, eventContext) : "";
+      if (deleted) {
+        state.deleted.add(deleted);
+        const run = item.run;
+        if (!run.seen.has(deleted) && run.selected) {
+          const at = (feed.deletedAt && interpolateString(feed.deletedAt, eventContext)) || new Date().toISOString();
+          await emitRecord(run, { [run.def.primaryKey[0]?.[0] ?? "gid"]: deleted, _ab_cdc_deleted_at: at });
+        }
+        continue;
       }
-      const extra = emptyParts();
-      link.requestOption?.inject(extra, value);
-      schedulePartition(child, childSlice, extra);
+      feed.rereads.forEach((rule, i) => {
+        const key = interpolateString(rule.key, eventContext);
+        if (key) state.rereads[i]!.add(key);
+      });
+    }
+    if (outcome.next !== undefined && !state.restart) {
+      schedule({ ...item, token: outcome.next, tokens: item.tokens });
+      return;
+    }
+    scheduleListing(progress, item.slice, item.origins);
+  };
+
+  /** After an incremental listing with a feed: re-read what the cursor missed. */
+  const scheduleRereads = (item: WorkItem, feed: ChangeFeed): void => {
+    const state = item.progress!.feed!;
+    feed.rereads.forEach((rule, i) => {
+      for (const key of state.rereads[i]!) {
+        if (state.deleted.has(key)) continue;
+        if (rule.lookup) {
+          if (state.listed.has(key)) continue;
+          schedule({
+            run: item.run,
+            kind: "lookup",
+            def: rule.lookup,
+            slice: { gid: key, parent_slice: item.slice },
+            extra: emptyParts(),
+            progress: item.progress,
+            origins: item.origins,
+            reread: i,
+          });
+        } else {
+          fanOut(item.run, { gid: key }, item.slice, item.origins, undefined, rule.streams);
+        }
+      }
+    });
+  };
+
+  const processLookup = async (item: WorkItem, outcome: PageOutcome, feed: ChangeFeed): Promise<void> => {
+    if (outcome.kind !== "page") return;
+    const rule = feed.rereads[item.reread!]!;
+    for (const record of outcome.records) {
+      const parent = rule.parentKey ? valueAt(record, rule.parentKey) : undefined;
+      const parentSlice = item.slice.parent_slice as Slice;
+      if (parent !== undefined && parent !== null && parent !== "") {
+        fanOut(item.run, { gid: parent }, parentSlice, item.origins, undefined, rule.streams);
+      } else if (await emitRecord(item.run, record)) {
+        fanOut(item.run, record, parentSlice, item.origins);
+      }
     }
   };
 
@@ -254,57 +397,54 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     if (run.failure || fatal) return;
     if (run.selected && !run.runningSent) {
       run.runningSent = true;
-      await emitter.streamStatus(run.def.name, "RUNNING");
+      await emitter.streamStatus(run.name, "RUNNING");
     }
-    let outcome;
+    let outcome: PageOutcome;
     try {
-      outcome = await fetchPage(env, run.def, item.slice, item.token, item.extra);
+      outcome = await fetchPage(env, item.def, item.slice, item.token, item.extra);
     } catch (error) {
       const connectorError =
-        error instanceof ConnectorError ? error : systemError(`Reading ${run.def.name} failed: ${errorMessage(error)}`);
-      fail(run, connectorError);
-      await emitter.log("ERROR", `${run.def.name} (${describeSlice(item.slice)}): ${connectorError.message}`);
+        error instanceof ConnectorError ? error : systemError(`Reading ${run.name} failed: ${errorMessage(error)}`);
+      fail(item, connectorError);
+      await emitter.log("ERROR", `${run.name} (${describeSlice(item.slice)}): ${connectorError.message}`);
       return;
     }
+    const feed = run.def.changeFeed;
+    if (item.kind === "feed") return processFeedPage(item, outcome, feed!);
+    if (item.kind === "lookup") return processLookup(item, outcome, feed!);
     if (outcome.kind === "ignored") {
-      await emitter.log("WARN", `Skipped ${run.def.name} (${describeSlice(item.slice)}): ${outcome.reason}`);
-      await partitionDone(item);
+      await emitter.log("WARN", `Skipped ${run.name} (${describeSlice(item.slice)}): ${outcome.reason}`);
       return;
     }
     if (outcome.kind === "reset") {
       if (item.resets >= 1) {
-        fail(run, systemError(`Reading ${run.def.name} (${describeSlice(item.slice)}) failed twice in a row: ${outcome.reason}`));
+        fail(item, systemError(`Reading ${run.name} (${describeSlice(item.slice)}) failed twice in a row: ${outcome.reason}`));
         return;
       }
-      await emitter.log("WARN", `Restarting ${run.def.name} (${describeSlice(item.slice)}) from its first page: ${outcome.reason}`);
-      schedule({ run, slice: item.slice, extra: item.extra, token: undefined, resets: item.resets + 1, progress: item.progress });
+      await emitter.log("WARN", `Restarting ${run.name} (${describeSlice(item.slice)}) from its first page: ${outcome.reason}`);
+      schedule({ ...item, token: undefined, tokens: new Set(), resets: item.resets + 1 });
       return;
     }
     const cursor = run.def.cursor;
+    const progress = item.progress;
     for (const record of outcome.records) {
-      if (item.progress && cursor) {
+      if (progress && cursor) {
         const value = cursor.parse(record[cursor.cursorField]);
-        if (value && (!item.progress.latest || value > item.progress.latest)) item.progress.latest = value;
-        if (cursor.clientSide && value && value < item.progress.start) continue;
+        if (value && (!progress.latest || value > progress.latest)) progress.latest = value;
+        if (cursor.clientSide && value && value < progress.start) continue;
+        const key = primaryKeyOf(run.def, record);
+        if (progress.feed && key !== undefined) progress.feed.listed.add(key);
       }
-      const key = primaryKeyOf(run.def, record);
-      if (key !== undefined) {
-        if (run.seen.has(key)) continue;
-        run.seen.add(key);
-      }
-      if (run.selected) {
-        run.records++;
-        await emitter.record(run.def.name, record);
-      }
-      if (run.children.length) fanOut(run, record, item.slice);
+      if (!(await emitRecord(run, record))) continue;
+      if (run.children.length) fanOut(run, record, item.slice, item.origins, progress?.start);
     }
     if (outcome.next !== undefined) {
-      const tokenKey = typeof outcome.next === "string" ? outcome.next : JSON.stringify(outcome.next);
+      const tokenKey = keyText(outcome.next);
       if (item.tokens.has(tokenKey)) {
         fail(
-          run,
+          item,
           systemError(
-            `The API returned the same next-page token twice for ${run.def.name} (${describeSlice(item.slice)}); ` +
+            `The API returned the same next-page token twice for ${run.name} (${describeSlice(item.slice)}); ` +
               "stopping this partition instead of looping",
             `repeated token: ${tokenKey}`,
           ),
@@ -312,18 +452,10 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
         return;
       }
       item.tokens.add(tokenKey);
-      schedule({
-        run,
-        slice: item.slice,
-        extra: item.extra,
-        token: outcome.next,
-        tokens: item.tokens,
-        resets: item.resets,
-        progress: item.progress,
-      });
+      schedule({ ...item, token: outcome.next });
       return;
     }
-    await partitionDone(item);
+    if (progress?.feed && feed) scheduleRereads(item, feed);
   };
 
   const worker = async (): Promise<void> => {
@@ -344,11 +476,17 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
       } finally {
         active--;
         item.run.pending--;
+        for (const origin of item.origins) {
+          origin.outstanding--;
+          if (origin.outstanding === 0) await originDone(origin);
+        }
         await finish(item.run);
         notify();
       }
     }
   };
+
+  // ---- run ----------------------------------------------------------------------------------
 
   for (const name of options.selected) await emitter.streamStatus(name, "STARTED");
   for (const run of runs.values()) {
@@ -358,11 +496,11 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
       for (const value of partitions.values) {
         const extra = emptyParts();
         partitions.requestOption?.inject(extra, value);
-        schedulePartition(run, { [partitions.cursorField]: value }, extra);
+        schedulePartition(run, { [partitions.cursorField]: value }, extra, []);
       }
       if (!partitions.values.length) await finish(run);
     } else {
-      schedulePartition(run, {}, emptyParts());
+      schedulePartition(run, {}, emptyParts(), []);
     }
   }
   await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
@@ -379,18 +517,4 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
   const recordsByStream = new Map<string, number>();
   for (const name of options.selected) recordsByStream.set(name, runs.get(name)!.records);
   return { failures, recordsByStream };
-}
-
-function ancestors(run: StreamRun): StreamRun[] {
-  const out: StreamRun[] = [];
-  const visit = (r: StreamRun): void => {
-    for (const p of r.parents) {
-      if (!out.includes(p)) {
-        out.push(p);
-        visit(p);
-      }
-    }
-  };
-  visit(run);
-  return out;
 }

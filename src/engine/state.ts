@@ -65,13 +65,22 @@ export function partitionKey(partition: Record<string, unknown>): string {
   return JSON.stringify(sort(partition));
 }
 
+/** Where a partition stands: its cursor, and extra values kept with it (a change feed's token). */
+export interface Position {
+  partition: Record<string, unknown>;
+  at: Date;
+  extra: Record<string, string>;
+}
+
 /** The cursor positions of one incremental stream during a sync. */
 export class CursorState {
-  private readonly positions = new Map<string, { partition: Record<string, unknown>; at: Date }>();
+  private readonly positions = new Map<string, Position>();
   /** The newest position of any partition (per-partition mode), or the one position (global mode). */
   private global: Date | undefined;
   /** Global mode: the newest value seen this sync, adopted only when every partition is read. */
   private pendingGlobal: Date | undefined;
+  /** The state said use_global_cursor: every partition starts at the global position. */
+  private useGlobal = false;
 
   constructor(
     private readonly stream: string,
@@ -97,15 +106,19 @@ export class CursorState {
         if (!isNode(entry) || !isNode(entry.partition) || !isNode(entry.cursor)) {
           throw configError(`The state of stream ${this.stream} is malformed: states[${i}] needs "partition" and "cursor" objects`);
         }
+        const extra: Record<string, string> = {};
+        for (const [k, v] of Object.entries(entry.cursor)) if (k !== field && typeof v === "string") extra[k] = v;
         this.positions.set(partitionKey(entry.partition), {
           partition: entry.partition,
           at: this.parseValue(entry.cursor[field], `states[${i}].cursor.${field}`),
+          extra,
         });
       });
       if (isNode(input.state) && input.state[field] !== undefined) this.global = this.parseValue(input.state[field], `state.${field}`);
       if (input.use_global_cursor === true && !this.global) {
         throw configError(`The state of stream ${this.stream} is malformed: use_global_cursor is set without a state.${field}`);
       }
+      this.useGlobal = input.use_global_cursor === true;
       return;
     }
     if (input[field] !== undefined) {
@@ -118,21 +131,61 @@ export class CursorState {
     );
   }
 
+  /**
+   * The positions several consumers agree on: per partition the oldest one; a partition (or a
+   * whole state) a consumer lacks starts from the beginning.
+   */
+  static oldestOf(
+    stream: string,
+    cursor: DatetimeCursor,
+    partitioned: boolean,
+    inputs: Array<StateBlob | undefined>,
+  ): CursorState {
+    const states = inputs.map((input) => new CursorState(stream, cursor, partitioned, input));
+    const [first, ...rest] = states;
+    const merged = new CursorState(stream, cursor, partitioned, undefined);
+    if (!first || inputs.some((i) => i === undefined)) return merged;
+    const oldest = (a: Date | undefined, b: Date | undefined): Date | undefined => (!a || !b ? undefined : a < b ? a : b);
+    merged.global = rest.reduce((g, s) => oldest(g, s.global), first.global);
+    merged.useGlobal = states.every((s) => s.useGlobal);
+    for (const [key, position] of first.positions) {
+      let chosen: Position | undefined = position;
+      for (const other of rest) {
+        const theirs = other.positions.get(key);
+        if (!theirs) {
+          chosen = undefined;
+          break;
+        }
+        if (theirs.at < chosen.at) chosen = theirs;
+      }
+      if (chosen) merged.positions.set(key, chosen);
+    }
+    return merged;
+  }
+
   /** Where a partition's read starts: its saved position, else the global one, else the start. */
   startFor(partition: Record<string, unknown>): Date {
-    const saved =
-      !this.partitioned || this.cursor.globalCursor ? this.global : this.positions.get(partitionKey(partition))?.at;
+    const saved = this.positionOf(partition)?.at;
     return saved ? new Date(saved.getTime() + this.cursor.granularityMs) : this.cursor.start;
   }
 
+  /** The saved position of a partition (undefined: never read). */
+  positionOf(partition: Record<string, unknown>): Position | undefined {
+    if (!this.partitioned || this.cursor.globalCursor || this.useGlobal) {
+      return this.global ? { partition, at: this.global, extra: {} } : undefined;
+    }
+    return this.positions.get(partitionKey(partition));
+  }
+
   /** A partition was read completely; `latest` is the newest cursor value seen (if any). */
-  complete(partition: Record<string, unknown>, start: Date, latest: Date | undefined): void {
-    const at = latest && latest > start ? latest : start;
+  complete(partition: Record<string, unknown>, start: Date, latest: Date | undefined, extra: Record<string, string> = {}): void {
+    // A partition with no newer record stays where it was (start minus the granularity added to it).
+    const at = latest && latest > start ? latest : new Date(start.getTime() - (start > this.cursor.start ? this.cursor.granularityMs : 0));
     if (!this.partitioned || this.cursor.globalCursor) {
       if (!this.pendingGlobal || at > this.pendingGlobal) this.pendingGlobal = at;
       return;
     }
-    this.positions.set(partitionKey(partition), { partition, at });
+    this.positions.set(partitionKey(partition), { partition, at, extra });
     if (!this.global || at > this.global) this.global = at;
   }
 
@@ -147,7 +200,7 @@ export class CursorState {
     if (!this.partitioned || this.cursor.globalCursor) return value(this.global ?? this.cursor.start);
     return {
       use_global_cursor: false,
-      states: [...this.positions.values()].map((p) => ({ partition: p.partition, cursor: value(p.at) })),
+      states: [...this.positions.values()].map((p) => ({ partition: p.partition, cursor: { ...value(p.at), ...p.extra } })),
       ...(this.global ? { state: value(this.global) } : {}),
     };
   }

@@ -502,5 +502,9 @@ export interface TaskRecord {
    * A url that points directly to the object within Asana.
    */
   permalink_url?: string;
+  /**
+   * Set on a tombstone: the record was deleted in Asana at this time (incremental syncs).
+   */
+  _ab_cdc_deleted_at?: string | null;
   [k: string]: unknown;
 }

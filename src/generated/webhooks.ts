@@ -40,7 +40,7 @@ export interface WebhookRecord {
   /**
    * The timestamp when the webhook last received an error when sending an event to the target.
    */
-  last_failure_at?: string;
+  last_failure_at?: string | null;
   /**
    * The contents of the last error response sent to the webhook when attempting to deliver events to the target.
    */
@@ -48,7 +48,7 @@ export interface WebhookRecord {
   /**
    * The timestamp when the webhook last successfully sent an event to the target.
    */
-  last_success_at?: string;
+  last_success_at?: string | null;
   /**
    * The number of times the webhook has retried delivery of events to the target (resets after a successful attempt).
    */
@@ -56,11 +56,11 @@ export interface WebhookRecord {
   /**
    * The timestamp after which the webhook will next attempt to deliver an event to the target.
    */
-  next_attempt_after?: string;
+  next_attempt_after?: string | null;
   /**
    * The timestamp when the webhook will be deleted if there is no successful attempt to deliver events to the target
    */
-  failure_deletion_timestamp?: string;
+  failure_deletion_timestamp?: string | null;
   /**
    * Whitelist of filters to apply to events from this webhook. If a webhook event passes any of the filters the event will be delivered; otherwise no event will be sent to the receiving server.
    */

@@ -62,7 +62,11 @@ describe("CursorState", () => {
       states: [{ partition: p1, cursor: { modified_at: "2024-05-05T10:00:00.000000Z" } }],
     });
     state.complete(p1, state.startFor(p1), undefined);
-    expect((state.snapshot().states as Array<{ cursor: unknown }>)[0]!.cursor).toEqual({ modified_at: "2024-05-05T10:00:00.001000Z" });
+    expect((state.snapshot().states as Array<{ cursor: unknown }>)[0]!.cursor).toEqual({ modified_at: "2024-05-05T10:00:00.000000Z" });
+    // Extra values (a change feed's token) travel with the position.
+    state.complete(p1, state.startFor(p1), new Date("2024-06-01T00:00:00Z"), { sync: "tok" });
+    const reloaded = new CursorState("tasks", cursor, true, state.snapshot());
+    expect(reloaded.positionOf(p1)?.extra).toEqual({ sync: "tok" });
   });
 
   it("moves a global cursor only when the whole stream was read", () => {
