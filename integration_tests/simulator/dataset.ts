@@ -6,12 +6,15 @@
  * query surface over them: lists in API order (as gids), full records by gid, the ground truth
  * of each stream, and the minimal request count of a perfect sync.
  *
- * Room for a mutation overlay (later): lists and records are only reached through this class and
- * keyed by gid, so an overlay of changed/added/deleted gids can be applied here.
+ * Mutations (mutations.ts) go to an overlay (overlay.ts): facts read patches and added stories or
+ * attachments from it, created tasks are appended to the structure, and this class hides deleted
+ * tasks (with their subtasks, stories and attachments) from every lookup, list, ground truth,
+ * count and minimal request count.
  */
 import { Facts } from "./facts.js";
 import { STREAM_NAMES, type StreamName } from "./fields.js";
-import { ATTACHMENTS_PER_PARENT_SLOT, GidCodec, KIND, type Kind, STORIES_PER_TASK_SLOT } from "./gids.js";
+import { ATTACHMENTS_PER_PARENT_SLOT, GidCodec, KIND, type Kind } from "./gids.js";
+import { Overlay } from "./overlay.js";
 import { SeededRandom } from "./random.js";
 import { type ApiRecord, RecordBuilder } from "./records.js";
 import { buildStructure, type DatasetSize, type Structure } from "./structure.js";
@@ -39,6 +42,9 @@ export interface TaskQuery {
 
 export const PAGE_SIZE = 100;
 
+/** Object kinds `sampleGids` can pick from ("task" = top-level tasks, "subtask" = the others). */
+export type SampleKind = "workspace" | "user" | "team" | "project" | "section" | "task" | "subtask" | "tag";
+
 function pages(n: number): number {
   return Math.max(1, Math.ceil(n / PAGE_SIZE));
 }
@@ -49,9 +55,11 @@ export class Dataset {
   readonly facts: Facts;
   readonly records: RecordBuilder;
   readonly gids: GidCodec;
+  /** What mutations changed (see overlay.ts). */
+  readonly overlay = new Overlay();
   /** Structure index of the user who owns the tokens ("me"). */
   readonly me = 0;
-  private tagIndex: Map<number, number[]> | undefined;
+  private tagIndex: { version: number; index: Map<number, number[]> } | undefined;
 
   constructor(
     readonly seed: number,
@@ -60,8 +68,17 @@ export class Dataset {
     const rng = new SeededRandom(seed);
     this.gids = new GidCodec(seed);
     this.structure = buildStructure(size, rng);
-    this.facts = new Facts(this.structure, rng, this.gids);
+    this.facts = new Facts(this.structure, rng, this.gids, this.overlay);
     this.records = new RecordBuilder(this.facts);
+  }
+
+  /** Whether a task (or subtask) ordinal exists now (not deleted by a mutation). */
+  isLive(ordinal: number): boolean {
+    return ordinal < this.structure.tasks.length && !this.overlay.deleted.has(ordinal);
+  }
+
+  private liveOnly(ordinals: readonly number[]): readonly number[] {
+    return this.overlay.deleted.size === 0 ? ordinals : ordinals.filter((o) => !this.overlay.deleted.has(o));
   }
 
   // --- gid resolution --------------------------------------------------------------------------
@@ -88,17 +105,21 @@ export class Dataset {
       case KIND.section:
         return exists(s.sections);
       case KIND.task:
-        return exists(s.tasks);
+        return this.isLive(index) ? index : undefined;
       case KIND.tag:
         return exists(s.tags);
       case KIND.projectTemplate:
         return exists(s.templates);
       case KIND.webhook:
         return exists(s.webhooks);
-      case KIND.story:
-        return this.facts.storyByIndex(index) === undefined ? undefined : index;
-      case KIND.taskAttachment:
-        return this.facts.taskAttachmentByIndex(index) === undefined ? undefined : index;
+      case KIND.story: {
+        const story = this.facts.storyByIndex(index);
+        return story === undefined || !this.isLive(story.task) ? undefined : index;
+      }
+      case KIND.taskAttachment: {
+        const attachment = this.facts.taskAttachmentByIndex(index);
+        return attachment === undefined || attachment.parent.kind !== "task" || !this.isLive(attachment.parent.ordinal) ? undefined : index;
+      }
       case KIND.projectAttachment:
         return this.facts.projectAttachmentByIndex(index) === undefined ? undefined : index;
       case KIND.statusUpdate:
@@ -216,6 +237,7 @@ export class Dataset {
       const section = query.section;
       tasks = tasks.filter((o) => s.tasks[o]!.sections.includes(section));
     }
+    tasks = [...this.liveOnly(tasks)];
     if (query.modifiedSince !== undefined || query.completedSince !== undefined) {
       tasks = tasks.filter((o) => {
         const t = this.facts.task(o);
@@ -228,7 +250,7 @@ export class Dataset {
   }
 
   private tasksWithTag(tag: number): number[] {
-    if (this.tagIndex === undefined) {
+    if (this.tagIndex === undefined || this.tagIndex.version !== this.overlay.version) {
       const index = new Map<number, number[]>();
       for (const node of this.structure.tasks) {
         for (const t of this.facts.taskTags(node.ordinal)) {
@@ -237,13 +259,13 @@ export class Dataset {
           index.set(t, list);
         }
       }
-      this.tagIndex = index;
+      this.tagIndex = { version: this.overlay.version, index };
     }
-    return this.tagIndex.get(tag) ?? [];
+    return this.tagIndex.index.get(tag) ?? [];
   }
 
   listSubtasks(ordinal: number): string[] {
-    return this.encodeAll(KIND.task, this.structure.tasks[ordinal]!.children);
+    return this.encodeAll(KIND.task, this.liveOnly(this.structure.tasks[ordinal]!.children));
   }
 
   listTags(workspace?: number): string[] {
@@ -252,13 +274,11 @@ export class Dataset {
   }
 
   listStories(ordinal: number): string[] {
-    const n = this.facts.storyCount(ordinal);
-    return Array.from({ length: n }, (_, j) => this.gids.encode(KIND.story, ordinal * STORIES_PER_TASK_SLOT + j));
+    return this.facts.storyGids(ordinal);
   }
 
   listTaskAttachments(ordinal: number): string[] {
-    const n = this.facts.taskAttachmentCount(ordinal);
-    return Array.from({ length: n }, (_, j) => this.gids.encode(KIND.taskAttachment, ordinal * ATTACHMENTS_PER_PARENT_SLOT + j));
+    return this.facts.taskAttachmentGids(ordinal);
   }
 
   listProjectAttachments(project: number): string[] {
@@ -290,6 +310,45 @@ export class Dataset {
     return this.encodeAll(KIND.webhook, hooks);
   }
 
+  /**
+   * `n` distinct gids of `kind`, deterministic for (dataset, kind, n, salt): victims for partition
+   * faults, repeating offsets and the like. "project" picks projects that have tasks; "task"
+   * picks live top-level tasks, "subtask" live subtasks.
+   */
+  sampleGids(kind: SampleKind, n: number, salt = 0): string[] {
+    const s = this.structure;
+    let kindCode: Kind;
+    let indices: number[];
+    switch (kind) {
+      case "workspace":
+        [kindCode, indices] = [KIND.workspace, s.workspaces.map((w) => w.index)];
+        break;
+      case "user":
+        [kindCode, indices] = [KIND.user, s.users.filter((u) => u.workspaces.length > 0).map((u) => u.index)];
+        break;
+      case "team":
+        [kindCode, indices] = [KIND.team, s.teams.map((t) => t.index)];
+        break;
+      case "project":
+        [kindCode, indices] = [KIND.project, s.projects.filter((p) => this.liveOnly(p.tasks).length > 0).map((p) => p.index)];
+        break;
+      case "section":
+        [kindCode, indices] = [KIND.section, s.sections.map((x) => x.index)];
+        break;
+      case "task":
+        [kindCode, indices] = [KIND.task, s.tasks.filter((t) => t.depth === 0 && this.isLive(t.ordinal)).map((t) => t.ordinal)];
+        break;
+      case "subtask":
+        [kindCode, indices] = [KIND.task, s.tasks.filter((t) => t.depth > 0 && this.isLive(t.ordinal)).map((t) => t.ordinal)];
+        break;
+      case "tag":
+        [kindCode, indices] = [KIND.tag, s.tags.map((t) => t.index)];
+        break;
+    }
+    const rng = new SeededRandom(this.seed);
+    return rng.sample(indices, Math.max(0, Math.floor(n)), `sample.${kind}`, salt).map((i) => this.gids.encode(kindCode, i));
+  }
+
   // --- ground truth ----------------------------------------------------------------------------
 
   /** The exact full records a perfect full sync of `stream` emits, each once. */
@@ -319,20 +378,20 @@ export class Dataset {
         for (const sec of s.sections) yield r.section(sec.index);
         return;
       case "tasks":
-        for (const t of s.tasks) if (t.depth === 0 && t.projects.length > 0) yield r.task(t.ordinal);
+        for (const t of s.tasks) if (t.depth === 0 && t.projects.length > 0 && this.isLive(t.ordinal)) yield r.task(t.ordinal);
         return;
       case "subtasks":
-        for (const t of s.tasks) if (t.depth > 0) yield r.task(t.ordinal);
+        for (const t of s.tasks) if (t.depth > 0 && this.isLive(t.ordinal)) yield r.task(t.ordinal);
         return;
       case "tags":
         for (const t of s.tags) yield r.tag(t.index);
         return;
       case "stories":
-        for (const t of s.tasks) for (const story of this.facts.stories(t.ordinal)) yield r.story(story);
+        for (const t of s.tasks) if (this.isLive(t.ordinal)) for (const story of this.facts.stories(t.ordinal)) yield r.story(story);
         return;
       case "attachments":
         for (const p of s.projects) for (const a of this.facts.projectAttachments(p.index)) yield r.attachment(a);
-        for (const t of s.tasks) for (const a of this.facts.taskAttachments(t.ordinal)) yield r.attachment(a);
+        for (const t of s.tasks) if (this.isLive(t.ordinal)) for (const a of this.facts.taskAttachments(t.ordinal)) yield r.attachment(a);
         return;
       case "project_templates":
         for (const t of s.templates) yield r.template(t.index);
@@ -352,7 +411,12 @@ export class Dataset {
     const f = this.facts;
     let stories = 0;
     let taskAttachments = 0;
+    let tasks = 0;
+    let subtasks = 0;
     for (const t of s.tasks) {
+      if (!this.isLive(t.ordinal)) continue;
+      if (t.depth === 0) tasks++;
+      else subtasks++;
       stories += f.storyCount(t.ordinal);
       taskAttachments += f.taskAttachmentCount(t.ordinal);
     }
@@ -370,8 +434,8 @@ export class Dataset {
       workspace_memberships: s.workspaceMemberships.length,
       projects: s.projects.length,
       sections: s.sections.length,
-      tasks: s.tasks.filter((t) => t.depth === 0).length,
-      subtasks: s.tasks.filter((t) => t.depth > 0).length,
+      tasks,
+      subtasks,
       tags: s.tags.length,
       stories,
       attachments: projectAttachments + taskAttachments,
@@ -397,7 +461,9 @@ export class Dataset {
     let stories = 0;
     let taskAttachments = 0;
     for (const t of s.tasks) {
-      if (t.children.length > 0) subtasks += pages(t.children.length);
+      if (!this.isLive(t.ordinal)) continue;
+      const children = this.liveOnly(t.children).length;
+      if (children > 0) subtasks += pages(children);
       stories += pages(f.storyCount(t.ordinal));
       taskAttachments += pages(f.taskAttachmentCount(t.ordinal));
     }
@@ -412,7 +478,7 @@ export class Dataset {
       workspace_memberships: sum(s.workspaces, (w) => w.workspaceMemberships.length),
       projects: sum(s.workspaces, (w) => w.projects.length),
       sections: sum(s.projects, (p) => p.sections.length),
-      tasks: sum(s.projects, (p) => p.tasks.length),
+      tasks: sum(s.projects, (p) => this.liveOnly(p.tasks).length),
       subtasks,
       tags: sum(s.workspaces, (w) => w.tags.length),
       stories,

@@ -2,9 +2,12 @@
  * The domain model: every entity's attributes as plain values (times in epoch milliseconds,
  * references as structure indices), derived on demand from (seed, entity index) so nothing
  * needs to be precomputed. records.ts turns these into Asana's JSON shapes; filters (e.g.
- * `modified_since`) read them directly. A later mutation overlay can patch facts by gid.
+ * `modified_since`) read them directly. The mutation overlay (overlay.ts) patches task facts and
+ * adds stories and attachments; generated stories and attachments always derive from the
+ * unpatched task, so a mutation changes exactly what it says.
  */
 import { ATTACHMENTS_PER_PARENT_SLOT, GidCodec, KIND, LIKES_PER_OBJECT_SLOT, STATUS_UPDATES_PER_PROJECT_SLOT, STORIES_PER_TASK_SLOT } from "./gids.js";
+import { EXTRA_INDEX_BASE, Overlay } from "./overlay.js";
 import type { SeededRandom } from "./random.js";
 import type { Structure } from "./structure.js";
 import {
@@ -251,6 +254,7 @@ export class Facts {
     readonly structure: Structure,
     private readonly rng: SeededRandom,
     readonly gids: GidCodec,
+    readonly overlay: Overlay = new Overlay(),
   ) {}
 
   /** A time in [from, to], seconds precision. */
@@ -423,7 +427,15 @@ export class Facts {
     return this.between(origin, origin + (DATA_END - origin) * 0.7, "task.created", ordinal);
   }
 
+  /** A task's facts, with the overlay's patches. */
   task(ordinal: number): TaskFacts {
+    const base = this.baseTask(ordinal);
+    const patch = this.overlay.patch(ordinal);
+    return patch === undefined ? base : { ...base, ...patch };
+  }
+
+  /** A task's generated facts (what its generated stories and attachments derive from). */
+  private baseTask(ordinal: number): TaskFacts {
     const node = this.structure.tasks[ordinal]!;
     const r = this.rng;
     const createdAt = this.taskCreatedAt(ordinal);
@@ -502,15 +514,33 @@ export class Facts {
 
   // --- stories, attachments, status updates (never materialised) ------------------------------------
 
+  /** Generated stories of a task (none for a task created by a mutation). */
+  private baseStoryCount(ordinal: number): number {
+    return this.overlay.created.has(ordinal) ? 0 : this.rng.int(0, 5, "task.story-count", ordinal);
+  }
+
   storyCount(ordinal: number): number {
-    return this.rng.int(0, 5, "task.story-count", ordinal);
+    return this.baseStoryCount(ordinal) + this.overlay.stories(ordinal).length;
+  }
+
+  /** The gids of a task's stories, oldest first (without building them). */
+  storyGids(ordinal: number): string[] {
+    const n = this.baseStoryCount(ordinal);
+    const out = Array.from({ length: n }, (_, j) => this.gids.encode(KIND.story, ordinal * STORIES_PER_TASK_SLOT + j));
+    for (const story of this.overlay.stories(ordinal)) out.push(story.gid);
+    return out;
   }
 
   /** The stories of a task, oldest first. */
   stories(ordinal: number): StoryFacts[] {
-    const n = this.storyCount(ordinal);
+    const extra = this.overlay.stories(ordinal);
+    return extra.length === 0 ? this.baseStories(ordinal) : [...this.baseStories(ordinal), ...extra];
+  }
+
+  private baseStories(ordinal: number): StoryFacts[] {
+    const n = this.baseStoryCount(ordinal);
     if (n === 0) return [];
-    const task = this.task(ordinal);
+    const task = this.baseTask(ordinal);
     const node = this.structure.tasks[ordinal]!;
     const out: StoryFacts[] = [];
     for (let j = 0; j < n; j++) {
@@ -579,9 +609,10 @@ export class Facts {
 
   /** Look a story up by its index (task ordinal * slot + position); undefined if it does not exist. */
   storyByIndex(index: number): StoryFacts | undefined {
+    if (index >= EXTRA_INDEX_BASE) return this.overlay.storyByIndex(index);
     const ordinal = Math.floor(index / STORIES_PER_TASK_SLOT);
     if (ordinal >= this.structure.tasks.length) return undefined;
-    return this.stories(ordinal)[index % STORIES_PER_TASK_SLOT];
+    return this.baseStories(ordinal)[index % STORIES_PER_TASK_SLOT];
   }
 
   private attachmentCount(salt: string, index: number): number {
@@ -589,8 +620,20 @@ export class Facts {
     return roll < 0.55 ? 0 : roll < 0.85 ? 1 : 2;
   }
 
+  private baseTaskAttachmentCount(ordinal: number): number {
+    return this.overlay.created.has(ordinal) ? 0 : this.attachmentCount("task.attachment-count", ordinal);
+  }
+
   taskAttachmentCount(ordinal: number): number {
-    return this.attachmentCount("task.attachment-count", ordinal);
+    return this.baseTaskAttachmentCount(ordinal) + this.overlay.attachments(ordinal).length;
+  }
+
+  /** The gids of a task's attachments, in API order (without building them). */
+  taskAttachmentGids(ordinal: number): string[] {
+    const n = this.baseTaskAttachmentCount(ordinal);
+    const out = Array.from({ length: n }, (_, j) => this.gids.encode(KIND.taskAttachment, ordinal * ATTACHMENTS_PER_PARENT_SLOT + j));
+    for (const attachment of this.overlay.attachments(ordinal)) out.push(attachment.gid);
+    return out;
   }
 
   projectAttachmentCount(index: number): number {
@@ -602,9 +645,14 @@ export class Facts {
   }
 
   taskAttachments(ordinal: number): AttachmentFacts[] {
-    const n = this.taskAttachmentCount(ordinal);
+    const extra = this.overlay.attachments(ordinal);
+    return extra.length === 0 ? this.baseTaskAttachments(ordinal) : [...this.baseTaskAttachments(ordinal), ...extra];
+  }
+
+  private baseTaskAttachments(ordinal: number): AttachmentFacts[] {
+    const n = this.baseTaskAttachmentCount(ordinal);
     if (n === 0) return [];
-    const task = this.task(ordinal);
+    const task = this.baseTask(ordinal);
     return Array.from({ length: n }, (_, j) =>
       this.attachment(KIND.taskAttachment, ordinal * ATTACHMENTS_PER_PARENT_SLOT + j, { kind: "task", ordinal }, task.createdAt, task.modifiedAt),
     );
@@ -664,9 +712,10 @@ export class Facts {
   }
 
   taskAttachmentByIndex(index: number): AttachmentFacts | undefined {
+    if (index >= EXTRA_INDEX_BASE) return this.overlay.attachmentByIndex(index);
     const ordinal = Math.floor(index / ATTACHMENTS_PER_PARENT_SLOT);
     if (ordinal >= this.structure.tasks.length) return undefined;
-    return this.taskAttachments(ordinal)[index % ATTACHMENTS_PER_PARENT_SLOT];
+    return this.baseTaskAttachments(ordinal)[index % ATTACHMENTS_PER_PARENT_SLOT];
   }
 
   projectAttachmentByIndex(index: number): AttachmentFacts | undefined {

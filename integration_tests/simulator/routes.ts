@@ -5,6 +5,7 @@
  */
 import type { Dataset, TaskQuery } from "./dataset.js";
 import { ApiError, missingInput, unknownId } from "./errors.js";
+import type { EventLog } from "./events.js";
 import type { StreamName } from "./fields.js";
 import { KIND, type Kind } from "./gids.js";
 import { type NextPage, type OffsetCodec, paginate, parseLimit } from "./pagination.js";
@@ -20,6 +21,12 @@ export interface RouteContext {
   /** e.g. "http://127.0.0.1:1234/api/1.0" (for next_page.uri). */
   apiBase: string;
   offsets: OffsetCodec;
+  /** The Events API's log. */
+  events: EventLog;
+  /** The simulated clock (epoch ms). */
+  now: () => number;
+  /** Lists partitioned by one of these gids repeat their next_page offset forever. */
+  repeatOffsetFor: ReadonlySet<string>;
 }
 
 export interface RouteResult {
@@ -54,6 +61,20 @@ const TYPE_NAME: Readonly<Record<StreamName, string>> = {
 
 /** Query parameters that do not change which items a list holds (excluded from offset scopes). */
 const PAGING_PARAMS = new Set(["offset", "limit", "opt_fields", "opt_pretty", "opt_expand"]);
+
+/** Query parameters that name the partition (parent object) of a request. */
+export const PARTITION_PARAMS = ["parent", "project", "workspace", "team", "section", "tag", "resource"] as const;
+
+/** The gids a request names: numeric path segments and the partition parameters' values. */
+export function partitionGids(path: string, query: URLSearchParams): { gid: string; param: string | null }[] {
+  const out: { gid: string; param: string | null }[] = [];
+  for (const segment of path.split("/")) if (/^\d+$/.test(segment)) out.push({ gid: segment, param: null });
+  for (const param of PARTITION_PARAMS) {
+    const value = query.get(param);
+    if (value !== null && value !== "") out.push({ gid: value, param });
+  }
+  return out;
+}
 
 // --- parameter helpers -------------------------------------------------------------------------
 
@@ -111,15 +132,16 @@ function list(ctx: RouteContext, stream: StreamName, gids: readonly string[]): R
   const rawOffset = ctx.query.get("offset");
   const start = rawOffset === null ? 0 : ctx.offsets.decode(scope, rawOffset);
   const resolve = (gid: string): ApiRecord | undefined => ctx.dataset.fullRecord(gid);
+  const repeat = ctx.repeatOffsetFor.size > 0 && partitionGids(ctx.path, ctx.query).some((p) => ctx.repeatOffsetFor.has(p.gid));
   const makeNext = (position: number): NextPage => {
-    const offset = ctx.offsets.encode(scope, position);
+    const offset = repeat ? ctx.offsets.encodeFixed(scope, position) : ctx.offsets.encode(scope, position);
     const query = new URLSearchParams(ctx.query);
     query.set("offset", offset);
     if (limit !== undefined) query.set("limit", String(limit));
     const path = `${ctx.path}?${query.toString()}`;
     return { offset, path, uri: `${ctx.apiBase}${path}` };
   };
-  const page = paginate(gids, { limit, start }, (gid) => project(stream, ctx.dataset.fullRecord(gid)!, projection, resolve), makeNext);
+  const page = paginate(gids, { limit, start, alwaysNext: repeat }, (gid) => project(stream, ctx.dataset.fullRecord(gid)!, projection, resolve), makeNext);
   return { status: 200, body: page };
 }
 
@@ -360,7 +382,26 @@ export const ROUTES: readonly Route[] = [
     },
   },
   { method: "GET", pattern: "/webhooks/{gid}", handle: (ctx) => single(ctx, [KIND.webhook], "webhook") },
+  { method: "GET", pattern: "/events", handle: events },
 ];
+
+// --- /events -----------------------------------------------------------------------------------
+
+/** `GET /events?resource=<project or task gid>&sync=<token>` (412 with a fresh token without a valid one). */
+function events(ctx: RouteContext): RouteResult {
+  const resource = ctx.query.get("resource");
+  if (resource === null || resource === "") throw missingInput("resource");
+  const d = ctx.dataset;
+  // A deleted task keeps its events (its deletion is one of them).
+  const taskIndex = d.gids.indexOf(resource, KIND.task);
+  const known = d.find(KIND.project, resource) !== undefined || (taskIndex !== undefined && taskIndex < d.structure.tasks.length);
+  if (!known) throw unknownId("resource", resource);
+  const now = ctx.now();
+  const sync = ctx.query.get("sync");
+  const after = sync === null || sync === "" ? undefined : ctx.events.parse(resource, sync, now);
+  if (after === undefined) return { status: 412, body: ctx.events.invalidBody(resource, now) };
+  return { status: 200, body: ctx.events.read(resource, after, now) };
+}
 
 interface CompiledRoute {
   route: Route;
