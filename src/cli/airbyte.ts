@@ -144,6 +144,7 @@ async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): P
           fields: new Map(selection.filter((s) => s.fields).map((s) => [s.name, s.fields!])),
           incremental: new Set(known.filter((s) => s.syncMode === "incremental").map((s) => s.name)),
           states,
+          checkpointIntervalMs: runtime.checkpointIntervalMs,
         });
         const rate = runtime.env.rate.snapshot();
         const counts = [...result.recordsByStream].map(([name, n]) => `${name}=${n}`).join(", ");

@@ -20,6 +20,8 @@ export interface Runtime {
   source: DeclarativeSource;
   settings: RuntimeSettings;
   env: FetchEnvironment;
+  /** Minimum time between two checkpoints of a stream (config knob `_checkpoint_interval_ms`, default 1 s). */
+  checkpointIntervalMs: number;
   close(): Promise<void>;
 }
 
@@ -59,6 +61,8 @@ export function createRuntime(
     source,
     settings,
     env: { http, rate, emitter, config, maxRateLimitRetries: 50, backoffBaseSeconds: settings.backoffBaseSeconds },
+    checkpointIntervalMs:
+      typeof config._checkpoint_interval_ms === "number" && config._checkpoint_interval_ms >= 0 ? config._checkpoint_interval_ms : 1000,
     close: () => http.close(),
   };
 }
