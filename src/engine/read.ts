@@ -72,6 +72,8 @@ interface PartitionProgress {
   baseExtra: RequestParts;
   start: Date;
   latest: Date | undefined;
+  /** Read from the start (never read before, or the feed said its token was too old). */
+  full: boolean;
   /** Work items (own pages, feed pages, lookups, descendants) not finished yet. */
   outstanding: number;
   failed: boolean;
@@ -175,6 +177,7 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
       baseExtra: extra,
       start: run.cursorState.startFor(partition),
       latest: undefined,
+      full: run.cursorState.positionOf(partition) === undefined,
       outstanding: 0,
       failed: false,
       feed: feed
@@ -193,7 +196,10 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
 
   const scheduleListing = (progress: PartitionProgress, slice: Slice, origins: PartitionProgress[]): void => {
     const cursor = progress.run.def.cursor!;
-    if (progress.feed?.restart) progress.start = cursor.start;
+    if (progress.feed?.restart) {
+      progress.start = cursor.start;
+      progress.full = true;
+    }
     const extra: RequestParts = { params: { ...progress.baseExtra.params }, headers: { ...progress.baseExtra.headers } };
     cursor.startOption?.inject(extra, cursor.format(progress.start));
     schedule({ run: progress.run, slice, extra, progress, origins });
@@ -436,7 +442,9 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
         if (progress.feed && key !== undefined) progress.feed.listed.add(key);
       }
       if (!(await emitRecord(run, record))) continue;
-      if (run.children.length) fanOut(run, record, item.slice, item.origins, progress?.start);
+      // Below a partition read in full, every record counts as changed: nothing filters the fan-out.
+      const since = item.origins.some((o) => o.full) ? undefined : progress?.start;
+      if (run.children.length) fanOut(run, record, item.slice, item.origins, since);
     }
     if (outcome.next !== undefined) {
       const tokenKey = keyText(outcome.next);

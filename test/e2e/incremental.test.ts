@@ -113,3 +113,60 @@ describe("two incremental syncs around mutations", () => {
     expect(secondRequests).toBeLessThan(fullRequests / 2);
   });
 });
+
+describe("change feed edge cases", () => {
+  let edge: Simulator;
+  let edgeConfig: string;
+
+  beforeAll(async () => {
+    edge = await startSimulator({ seed: 12, size: "small" });
+    edgeConfig = writeJson(dir, "edge-config.json", patConfig(edge.baseUrl, edge.token));
+  });
+
+  afterAll(async () => {
+    await edge?.close();
+  });
+
+  async function syncAfter(mutate: () => void): Promise<{ first: AirbyteMessage[]; second: AirbyteMessage[] }> {
+    const r1 = await runAirbyte(["read", "--config", edgeConfig, "--catalog", catalog]);
+    expect(r1.code, r1.stderr).toBe(0);
+    mutate();
+    edge.resetStats();
+    const state = writeJson(dir, `edge-state-${Date.now()}.json`, stateFileOf(r1.messages));
+    const r2 = await runAirbyte(["read", "--config", edgeConfig, "--catalog", catalog, "--state", state]);
+    expect(r2.code, r2.stderr).toBe(0);
+    return { first: r1.messages, second: r2.messages };
+  }
+
+  function expectGroundTruth(first: AirbyteMessage[], second: AirbyteMessage[]): void {
+    for (const stream of ["tasks", ...CHILDREN]) {
+      const table = new Map<string, Record<string, unknown>>();
+      applyToTable(table, first, stream);
+      applyToTable(table, second, stream);
+      const truth = new Map([...edge.dataset.groundTruth(stream as never)].map((r) => [String(r.gid), r]));
+      if (stream !== "tasks") for (const gid of table.keys()) if (!truth.has(gid)) table.delete(gid);
+      expect([...table.keys()].sort(), stream).toEqual([...truth.keys()].sort());
+      for (const [gid, record] of truth) expect(table.get(gid), `${stream} ${gid}`).toEqual(record);
+    }
+  }
+
+  it("pages through more than 100 events of a project (has_more)", async () => {
+    const { first, second } = await syncAfter(() => {
+      for (let i = 0; i < 15; i++) edge.mutate({ addComments: 40, modifyTasks: 2, seed: 100 + i });
+    });
+    const projects = edge.dataset.counts().projects;
+    expect(edge.stats().byRoute["GET /events"], "several event pages per project").toBeGreaterThan(projects);
+    expectGroundTruth(first, second);
+  });
+
+  it("re-reads a project fully when its sync token is older than 24 hours (412)", async () => {
+    const { first, second } = await syncAfter(() => {
+      edge.mutate({ modifyTasks: 2, addComments: 2, editSubtasks: 1, seed: 300 });
+      edge.advanceClock(25 * 3600 * 1000);
+    });
+    expect(edge.stats().byStatus["412"], "every token expired").toBe(edge.dataset.counts().projects);
+    // A full re-read of every project: every task is emitted again.
+    expect(recordsOf(second, "tasks").length).toBe(edge.dataset.counts().tasks);
+    expectGroundTruth(first, second);
+  });
+});
