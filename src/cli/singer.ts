@@ -156,6 +156,7 @@ async function sync(args: Args, out: LineOutput, logs: LogLines): Promise<number
       ...(selection.fields.size ? { fields: selection.fields } : {}),
       incremental: new Set(known.filter((s) => s.syncMode === "incremental").map((s) => s.name)),
       states: bookmarks,
+      checkpointIntervalMs: runtime.checkpointIntervalMs,
     });
     const rate = runtime.env.rate.snapshot();
     const counts = [...result.recordsByStream].map(([name, n]) => `${name}=${n}`).join(", ");

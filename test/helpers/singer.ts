@@ -1,0 +1,129 @@
+/**
+ * Runs the built Singer tap (dist/src/cli/singer.js) alone, or piped into the test target
+ * (singer-target.ts) as two processes joined by an OS pipe, as `tap | target` in a shell or
+ * `meltano run` does. Every run is bounded by a timeout that kills both processes.
+ */
+import { type ChildProcess, spawn } from "node:child_process";
+import { createHash } from "node:crypto";
+import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { join, resolve } from "node:path";
+import ts from "typescript";
+import { ROOT } from "./shared.js";
+import type { TargetSummary } from "./singer-target.js";
+
+export const TAP_BIN = resolve(ROOT, "dist/src/cli/singer.js");
+
+let targetFile: string | undefined;
+
+/**
+ * The test target as a standalone ES module. It is transpiled from singer-target.ts into
+ * .vitest-tmp/ under the project root (git-ignored), so `ajv` resolves from node_modules.
+ * (Node 20 cannot run TypeScript, and test/ is not part of the tsc build.)
+ */
+export function targetScript(): string {
+  if (targetFile && existsSync(targetFile)) return targetFile;
+  const source = readFileSync(resolve(ROOT, "test/helpers/singer-target.ts"), "utf8");
+  const { outputText } = ts.transpileModule(source, {
+    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+    fileName: "singer-target.ts",
+  });
+  const dir = resolve(ROOT, ".vitest-tmp");
+  mkdirSync(dir, { recursive: true });
+  // Named by content: test files running in parallel share it, and an edit makes a new one.
+  const file = join(dir, `singer-target-${createHash("sha256").update(outputText).digest("hex").slice(0, 12)}.mjs`);
+  if (!existsSync(file)) {
+    writeFileSync(`${file}.${process.pid}.tmp`, outputText);
+    renameSync(`${file}.${process.pid}.tmp`, file);
+  }
+  targetFile = file;
+  return file;
+}
+
+export interface TapResult {
+  code: number;
+  stdout: string;
+  stderr: string;
+}
+
+function collect(child: ChildProcess, which: "stdout" | "stderr"): () => string {
+  let text = "";
+  child[which]?.setEncoding("utf8").on("data", (d: string) => (text += d));
+  return () => text;
+}
+
+function exitOf(child: ChildProcess): Promise<number> {
+  return new Promise((resolvePromise, reject) => {
+    child.on("error", reject);
+    child.on("close", (code, signal) => resolvePromise(code ?? (signal ? 128 : -1)));
+  });
+}
+
+/** Runs `node dist/src/cli/singer.js ...args`, bounded by `timeoutMs`. */
+export async function runTap(args: string[], timeoutMs = 60_000): Promise<TapResult> {
+  const child = spawn(process.execPath, [TAP_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+  const stdout = collect(child, "stdout");
+  const stderr = collect(child, "stderr");
+  const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+  try {
+    const code = await exitOf(child);
+    return { code, stdout: stdout(), stderr: stderr() };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+export interface PipeResult {
+  tap: { code: number; stderr: string };
+  target: { code: number; stderr: string };
+  /** The STATE values the target echoed, in order (the last is what `| tail -1` keeps). */
+  states: unknown[];
+  summary: TargetSummary;
+  timedOut: boolean;
+}
+
+/** `tap-asana ...tapArgs | singer-target outDir`, through an OS pipe between the two processes. */
+export async function runTapToTarget(tapArgs: string[], outDir: string, timeoutMs = 120_000): Promise<PipeResult> {
+  const tap = spawn(process.execPath, [TAP_BIN, ...tapArgs], { stdio: ["ignore", "pipe", "pipe"] });
+  const tapStderr = collect(tap, "stderr");
+  // The target gets the tap's stdout pipe itself (not a copy through this process).
+  const target = spawn(process.execPath, [targetScript(), outDir], { stdio: [tap.stdout!, "pipe", "pipe"] });
+  tap.stdout!.destroy();
+  const targetStdout = collect(target, "stdout");
+  const targetStderr = collect(target, "stderr");
+  let timedOut = false;
+  const timer = setTimeout(() => {
+    timedOut = true;
+    tap.kill("SIGKILL");
+    target.kill("SIGKILL");
+  }, timeoutMs);
+  try {
+    const [tapCode, targetCode] = await Promise.all([exitOf(tap), exitOf(target)]);
+    const states = targetStdout()
+      .split("\n")
+      .filter((l) => l !== "")
+      .map((l) => JSON.parse(l) as unknown);
+    const summaryFile = join(outDir, "_target.json");
+    const summary = existsSync(summaryFile)
+      ? (JSON.parse(readFileSync(summaryFile, "utf8")) as TargetSummary)
+      : { streams: {}, states: 0, messages: 0 };
+    return {
+      tap: { code: tapCode, stderr: tapStderr() },
+      target: { code: targetCode, stderr: targetStderr() },
+      states,
+      summary,
+      timedOut,
+    };
+  } finally {
+    clearTimeout(timer);
+  }
+}
+
+/** The records the target wrote for `stream` (none when it wrote no file). */
+export function targetRecords(outDir: string, stream: string): Array<Record<string, unknown>> {
+  const file = join(outDir, `${stream}.jsonl`);
+  if (!existsSync(file)) return [];
+  return readFileSync(file, "utf8")
+    .split("\n")
+    .filter((l) => l !== "")
+    .map((l) => JSON.parse(l) as Record<string, unknown>);
+}
