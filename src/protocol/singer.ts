@@ -120,7 +120,7 @@ export class SingerWriter implements SyncEmitter {
     const message: SchemaMessage = {
       type: "SCHEMA",
       stream: plan.stream,
-      schema: plan.schema,
+      schema: singerSchema(plan.schema),
       key_properties: plan.keyProperties,
       ...(plan.bookmarkProperties ? { bookmark_properties: plan.bookmarkProperties } : {}),
     };
@@ -133,6 +133,7 @@ export class SingerWriter implements SyncEmitter {
   }
 
   async record(stream: string, data: Record<string, unknown>): Promise<void> {
+    // Tombstones carry Singer's deletion marker instead of Airbyte's (see singerSchema).
     const progress = this.progress(stream);
     await this.sendSchema(progress);
     const fullTable = progress.plan.replicationMethod === "FULL_TABLE";
@@ -141,9 +142,11 @@ export class SingerWriter implements SyncEmitter {
       await this.activateVersion(stream);
     }
     let record = data;
-    if (progress.excluded.size) {
+    if (progress.excluded.size || DELETED_AT_AIRBYTE in data) {
       record = {};
-      for (const [key, value] of Object.entries(data)) if (!progress.excluded.has(key)) record[key] = value;
+      for (const [key, value] of Object.entries(data)) {
+        if (!progress.excluded.has(key)) record[key === DELETED_AT_AIRBYTE ? DELETED_AT_SINGER : key] = value;
+      }
     }
     const message: RecordMessage = {
       type: "RECORD",
@@ -183,4 +186,19 @@ export class SingerWriter implements SyncEmitter {
   async log(level: LogLevel, message: string): Promise<void> {
     await this.logs.log(level, message);
   }
+}
+
+/**
+ * Deleted records: the engine marks tombstones the Airbyte way (`_ab_cdc_deleted_at`); Singer
+ * targets that hard-delete look for `_sdc_deleted_at`, so Singer mode renames the field.
+ */
+const DELETED_AT_AIRBYTE = "_ab_cdc_deleted_at";
+const DELETED_AT_SINGER = "_sdc_deleted_at";
+
+function singerSchema(schema: Record<string, unknown>): Record<string, unknown> {
+  const properties = schema.properties as Record<string, unknown> | undefined;
+  if (!properties || !(DELETED_AT_AIRBYTE in properties)) return schema;
+  const renamed: Record<string, unknown> = {};
+  for (const [key, value] of Object.entries(properties)) renamed[key === DELETED_AT_AIRBYTE ? DELETED_AT_SINGER : key] = value;
+  return { ...schema, properties: renamed };
 }
