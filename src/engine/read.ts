@@ -121,7 +121,23 @@ function primaryKeyOf(def: StreamDefinition, record: Record_): string | undefine
 const keyText = (value: unknown): string => (typeof value === "string" ? value : JSON.stringify(value));
 
 export async function readStreams(options: ReadOptions): Promise<ReadResult> {
-  const { emitter, env } = options;
+  const { emitter } = options;
+  // Stream statuses are for catalog streams only: a stream read just to feed its children reports
+  // a rate limit as a log line.
+  const selectedNames = new Set(options.selected);
+  const env: FetchEnvironment = {
+    ...options.env,
+    emitter: {
+      record: (stream, data) => emitter.record(stream, data),
+      state: (stream, state) => emitter.state(stream, state),
+      streamStatus: (stream, status) => emitter.streamStatus(stream, status),
+      log: (level, message) => emitter.log(level, message),
+      rateLimited: (stream, quotaReset) =>
+        selectedNames.has(stream)
+          ? emitter.rateLimited(stream, quotaReset)
+          : emitter.log("INFO", `Rate limited while reading ${stream}; resuming at ${new Date(quotaReset).toISOString()}`),
+    },
+  };
   const runs = planRuns(options.source, {
     selected: options.selected,
     incremental: options.incremental ?? new Set(),
