@@ -32,3 +32,14 @@ export function errorMessage(error: unknown): string {
   if (error instanceof Error) return error.message;
   return String(error);
 }
+
+/**
+ * Any thrown value as a ConnectorError: ours keep their failure type, a bad command line is a
+ * config_error (with the usage), anything else is a system_error (a bug), reported without its
+ * stack.
+ */
+export function asConnectorError(error: unknown, usage: string): ConnectorError {
+  if (error instanceof ConnectorError) return error;
+  if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) return configError(`${errorMessage(error)}. ${usage}`);
+  return systemError(`An unexpected error stopped the connector: ${errorMessage(error)}`);
+}

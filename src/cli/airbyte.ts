@@ -12,7 +12,7 @@ import { type StreamSelection, checkSelection, streamInfos } from "../engine/cat
 import { checkStreams } from "../engine/check.js";
 import { readStreams } from "../engine/read.js";
 import { parseStateInput } from "../engine/state.js";
-import { ConnectorError, configError, errorMessage } from "../errors.js";
+import { ConnectorError, asConnectorError, configError } from "../errors.js";
 import { AirbyteWriter, type AirbyteStream } from "../protocol/airbyte.js";
 import { LineOutput } from "../protocol/output.js";
 import { type Redactor, secrets } from "../protocol/redact.js";
@@ -177,12 +177,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     code = await run(argv, writer, redactor);
   } catch (error) {
-    if (error instanceof ConnectorError) await writer.connectorError(error);
-    else if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      await writer.connectorError(configError(`${errorMessage(error)}. ${USAGE}`));
-    } else {
-      await writer.error(`An unexpected error stopped the connector: ${errorMessage(error)}`, "system_error");
-    }
+    await writer.connectorError(asConnectorError(error, USAGE));
     code = 1;
   }
   await out.flush();

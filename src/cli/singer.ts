@@ -16,7 +16,7 @@ import { isNode } from "../declarative/node.js";
 import { streamNameOf } from "../declarative/source.js";
 import { checkSelection, streamInfos } from "../engine/catalog.js";
 import { readStreams } from "../engine/read.js";
-import { ConnectorError, configError, errorMessage } from "../errors.js";
+import { asConnectorError, configError } from "../errors.js";
 import { PACKAGE_ROOT } from "../manifest/load.js";
 import { LogLines } from "../protocol/log-lines.js";
 import { LineOutput } from "../protocol/output.js";
@@ -201,12 +201,7 @@ export async function main(argv: string[]): Promise<number> {
   try {
     code = await run(argv, out, logs);
   } catch (error) {
-    if (error instanceof ConnectorError) await logs.connectorError(error);
-    else if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) {
-      await logs.connectorError(configError(`${errorMessage(error)}. ${USAGE}`));
-    } else {
-      await logs.log("FATAL", `An unexpected error stopped the tap: ${errorMessage(error)} (failure type: system_error)`);
-    }
+    await logs.connectorError(asConnectorError(error, USAGE));
     code = 1;
   }
   await out.flush();
