@@ -350,7 +350,10 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     const context = { config: env.config, response: outcome.body ?? {} };
     const token = interpolateString(feed.token, context);
     if (token) state.token = token;
-    if (feed.restartWhen && interpolateBoolean(feed.restartWhen, context)) state.restart = true;
+    // Only a token we kept and the feed now rejects means "changes were lost": read in full. With
+    // no token (first feed read, or the feed was unavailable last time) the cursor position stands.
+    const tokenWasSaved = item.token !== undefined;
+    if (tokenWasSaved && feed.restartWhen && interpolateBoolean(feed.restartWhen, context)) state.restart = true;
     for (const event of outcome.records) {
       const eventContext = { config: env.config, record: event };
       const deleted = feed.deletedKey ? interpolateString(feed.deletedKey, eventContext) : "";
@@ -449,18 +452,19 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     }
     const cursor = run.def.cursor;
     const progress = item.progress;
+    // Below a partition read in full, every record counts as new: no client-side filter, and
+    // nothing filters the fan-out.
+    const fullRead = item.origins.some((o) => o.full);
     for (const record of outcome.records) {
       if (progress && cursor) {
         const value = cursor.parse(record[cursor.cursorField]);
         if (value && (!progress.latest || value > progress.latest)) progress.latest = value;
-        if (cursor.clientSide && value && value < progress.start) continue;
+        if (cursor.clientSide && !fullRead && value && value < progress.start) continue;
         const key = primaryKeyOf(run.def, record);
         if (progress.feed && key !== undefined) progress.feed.listed.add(key);
       }
       if (!(await emitRecord(run, record))) continue;
-      // Below a partition read in full, every record counts as changed: nothing filters the fan-out.
-      const since = item.origins.some((o) => o.full) ? undefined : progress?.start;
-      if (run.children.length) fanOut(run, record, item.slice, item.origins, since);
+      if (run.children.length) fanOut(run, record, item.slice, item.origins, fullRead ? undefined : progress?.start);
     }
     if (outcome.next !== undefined) {
       const tokenKey = keyText(outcome.next);
