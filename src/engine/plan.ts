@@ -8,6 +8,7 @@
  * come from its own state and from the `parent_state` its incremental descendants saved; per
  * partition the oldest position wins, so every consumer gets everything it has not seen.
  */
+import { KeySet } from "./key-set.js";
 import type { ParentLink } from "../declarative/partition-router.js";
 import type { DeclarativeSource } from "../declarative/source.js";
 import type { StreamDefinition } from "../declarative/stream.js";
@@ -30,9 +31,9 @@ export class StreamRun {
   done = false;
   failure: ConnectorError | undefined;
   /** Primary keys emitted (or tombstoned) so far: de-duplication. */
-  readonly seen = new Set<string>();
-  /** Partition values already scheduled: child de-duplication. */
-  readonly partitions = new Set<string>();
+  readonly seen = new KeySet();
+  /** Partition values already scheduled, by partition field: child de-duplication. */
+  private readonly scheduled = new Map<string, KeySet>();
   records = 0;
   /** Set when this stream's partitions start from saved positions. */
   cursorState: CursorState | undefined;
@@ -49,6 +50,13 @@ export class StreamRun {
 
   get name(): string {
     return this.def.name;
+  }
+
+  /** Notes a partition as scheduled; false when it already was. */
+  schedulePartitionOnce(field: string, value: string): boolean {
+    let keys = this.scheduled.get(field);
+    if (!keys) this.scheduled.set(field, (keys = new KeySet()));
+    return keys.add(value);
   }
 
   ancestors(): StreamRun[] {

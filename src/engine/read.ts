@@ -243,9 +243,7 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
       if (link.filter && !link.filter.keep(record, { config: env.config })) continue;
       const partitionValue = valueAt(record, link.parentKey);
       if (partitionValue === undefined || partitionValue === null || partitionValue === "") continue;
-      const key = `${link.partitionField}=${keyText(partitionValue)}`;
-      if (child.partitions.has(key)) continue;
-      child.partitions.add(key);
+      if (!child.schedulePartitionOnce(link.partitionField, keyText(partitionValue))) continue;
       const childSlice: Slice = { [link.partitionField]: partitionValue, parent_slice: slice };
       if (link.extraFields.length) {
         const extraFields: Record<string, unknown> = {};
@@ -325,8 +323,7 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
   const emitRecord = async (run: StreamRun, record: Record_): Promise<boolean> => {
     const key = primaryKeyOf(run.def, record);
     if (key !== undefined) {
-      if (run.seen.has(key)) return false;
-      run.seen.add(key);
+      if (!run.seen.add(key)) return false;
     }
     if (run.selected) {
       run.records++;

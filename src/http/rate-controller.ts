@@ -2,14 +2,22 @@
  * AIMD rate controller: paces request dispatch for one token.
  *
  * - Dispatches at `rate` requests/s (a token bucket of depth one), with at most `maxConcurrency`
- *   requests in flight.
+ *   requests in flight. The wait follows the current rate (a rate raised meanwhile shortens it),
+ *   and a dispatch that a timer made a little late keeps its nominal slot, so the pace is the
+ *   rate itself, not the rate minus timer lateness.
+ * - Never faster than `maxRate` less `ceilingHeadroom` (2 %): a ceiling equal to the budget
+ *   (25 req/s = Asana's 1,500 a minute) would otherwise fill the sliding minute exactly, and any
+ *   jitter would cost a 429.
  * - Slow start until the first 429: each success adds `slowStartGain` to the rate, so the rate
- *   grows by that fraction of itself every second (exponential ramp).
+ *   grows by that fraction of itself every second: with 1, from 1.25 to 22.5 req/s (90 % of a
+ *   paid budget) in ln(18) ≈ 2.9 s.
  * - Congestion avoidance after a 429: each success adds `additiveIncrease / rate`, so the rate
  *   grows by `additiveIncrease` requests/s every second.
  * - A 429 multiplies the rate by `decreaseFactor` (once per burst of 429s) and pauses every
  *   request until its Retry-After has passed.
  * - The rate stays within [minRate, maxRate].
+ *
+ * The constants are measured with `npm run bench:throttle` (bench/README.md).
  */
 export interface RateControllerOptions {
   initialRate: number;
@@ -19,6 +27,12 @@ export interface RateControllerOptions {
   slowStartGain?: number;
   additiveIncrease?: number;
   decreaseFactor?: number;
+  /**
+   * Share of `maxRate` kept free when pacing at the ceiling (default 0.02): at 25 req/s the
+   * connector sends 24.5 a second, so timer jitter, a `check` or another client of the same token
+   * does not push a minute over a budget of exactly 25 a second.
+   */
+  ceilingHeadroom?: number;
 }
 
 export interface RateSample {
@@ -45,13 +59,17 @@ export class RateController {
   private readonly slowStartGain: number;
   private readonly additiveIncrease: number;
   private readonly decreaseFactor: number;
+  private readonly pacingCeiling: number;
   private slowStart = true;
-  private nextSlotAt = 0;
+  // Times are performance.now() milliseconds: monotonic (a wall-clock jump does not stall the
+  // pacing) and finer than a millisecond.
+  /** Nominal time of the last dispatch. */
+  private lastSlot = -Infinity;
   private pausedUntil = 0;
   private lastDecreaseAt = -Infinity;
   private inFlight = 0;
   private readonly waiters: Array<() => void> = [];
-  private readonly started = Date.now();
+  private readonly started = performance.now();
   private readonly stats: RateStats;
 
   constructor(options: RateControllerOptions) {
@@ -59,9 +77,10 @@ export class RateController {
     this.maxRate = options.maxRate;
     this.minRate = options.minRate ?? Math.min(0.1, options.initialRate);
     this.maxConcurrency = Math.max(1, Math.floor(options.maxConcurrency));
-    this.slowStartGain = options.slowStartGain ?? 0.2;
+    this.slowStartGain = options.slowStartGain ?? 1;
     this.additiveIncrease = options.additiveIncrease ?? 1;
     this.decreaseFactor = options.decreaseFactor ?? 0.5;
+    this.pacingCeiling = this.maxRate * (1 - (options.ceilingHeadroom ?? 0.02));
     this.stats = { rate: this.rate, dispatched: 0, rateLimited: 0, peakInFlight: 0, history: [{ t: 0, rate: this.rate }] };
   }
 
@@ -73,13 +92,20 @@ export class RateController {
     this.inFlight++;
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight);
     for (;;) {
-      const now = Date.now();
-      const slot = Math.max(now, this.nextSlotAt, this.pausedUntil);
-      if (slot <= now) break;
-      await sleep(slot - now);
-      if (Date.now() >= this.pausedUntil && Date.now() >= this.nextSlotAt) break;
+      const now = performance.now();
+      const interval = this.interval();
+      const due = Math.max(this.lastSlot + interval, this.pausedUntil);
+      if (due <= now) {
+        // A dispatch a little late (timers fire a millisecond or more after their time) keeps its
+        // nominal slot, so lateness does not slow the pace; after an idle spell the schedule
+        // restarts from now (no burst of saved-up slots).
+        this.lastSlot = now - due <= interval / 4 ? due : now;
+        break;
+      }
+      // Wake up at least every 50 ms while pacing (not while paused by a 429): a rate raised
+      // meanwhile then shortens the wait.
+      await sleep(due === this.pausedUntil ? due - now : Math.min(due - now, 50));
     }
-    this.nextSlotAt = Math.max(Date.now(), this.nextSlotAt) + 1000 / this.rate;
     this.stats.dispatched++;
     let released = false;
     return () => {
@@ -98,7 +124,7 @@ export class RateController {
   /** A 429: cut the rate (once per burst) and pause everyone for `retryAfterSeconds`. */
   onRateLimited(retryAfterSeconds: number | undefined): void {
     this.stats.rateLimited++;
-    const now = Date.now();
+    const now = performance.now();
     const wait = Math.max(0, (retryAfterSeconds ?? 1) * 1000);
     this.pausedUntil = Math.max(this.pausedUntil, now + wait);
     // Every request already in flight when the limit was hit may come back 429 too: one cut only.
@@ -107,12 +133,16 @@ export class RateController {
       this.slowStart = false;
       this.setRate(this.rate * this.decreaseFactor);
     }
-    this.nextSlotAt = this.pausedUntil;
+  }
+
+  /** Milliseconds between dispatches at the current rate (never faster than the pacing ceiling). */
+  private interval(): number {
+    return 1000 / Math.min(this.rate, this.pacingCeiling);
   }
 
   /** Time until requests may be sent again (ms), 0 if not paused. */
   pausedFor(): number {
-    return Math.max(0, this.pausedUntil - Date.now());
+    return Math.max(0, this.pausedUntil - performance.now());
   }
 
   snapshot(): RateStats {
@@ -122,7 +152,7 @@ export class RateController {
   private setRate(rate: number): void {
     this.rate = Math.min(this.maxRate, Math.max(this.minRate, rate));
     const history = this.stats.history;
-    const t = Date.now() - this.started;
+    const t = performance.now() - this.started;
     const last = history[history.length - 1]!;
     // Keep the history small: one sample per 250 ms at most.
     if (t - last.t >= 250) history.push({ t, rate: this.rate });

@@ -8,6 +8,8 @@ import type { Redactor } from "./redact.js";
 
 export class LineOutput {
   private failed: Error | undefined;
+  /** One wait for 'drain' shared by every writer (many workers write at once). */
+  private draining: Promise<void> | undefined;
 
   constructor(
     private readonly stream: Writable,
@@ -25,13 +27,27 @@ export class LineOutput {
   async writeLine(line: string): Promise<void> {
     if (this.failed) throw this.failed;
     const ok = this.stream.write(`${this.redactor.redact(line)}\n`);
-    if (!ok) await new Promise<void>((resolve) => this.stream.once("drain", resolve));
+    if (!ok) await this.drained();
+    if (this.failed) throw this.failed;
+  }
+
+  private drained(): Promise<void> {
+    // A stream that fails or closes never drains: either releases the waiting writers too.
+    this.draining ??= new Promise<void>((resolve) => {
+      const done = (): void => {
+        this.stream.off("drain", done).off("close", done).off("error", done);
+        this.draining = undefined;
+        resolve();
+      };
+      this.stream.on("drain", done).on("close", done).on("error", done);
+    });
+    return this.draining;
   }
 
   /** Resolves once everything written so far has been handed to the OS. */
   flush(): Promise<void> {
     return new Promise((resolve) => {
-      if (this.stream.writableNeedDrain) this.stream.once("drain", () => resolve());
+      if (this.stream.writableNeedDrain) void this.drained().then(resolve);
       else this.stream.write("", () => resolve());
     });
   }

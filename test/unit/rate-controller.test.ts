@@ -5,10 +5,10 @@ describe("RateController (AIMD)", () => {
   it("grows exponentially in slow start, then additively after a 429", () => {
     const rc = new RateController({ initialRate: 1.25, maxRate: 25, maxConcurrency: 10 });
     for (let i = 0; i < 10; i++) rc.onSuccess();
-    expect(rc.snapshot().rate).toBeCloseTo(1.25 + 10 * 0.2, 5);
+    expect(rc.snapshot().rate).toBeCloseTo(1.25 + 10 * 1, 5);
     rc.onRateLimited(0);
     const afterCut = rc.snapshot().rate;
-    expect(afterCut).toBeCloseTo((1.25 + 2) / 2, 5);
+    expect(afterCut).toBeCloseTo((1.25 + 10) / 2, 5);
     // Congestion avoidance: +1 request/s per `rate` successes.
     const n = Math.round(afterCut);
     for (let i = 0; i < n; i++) rc.onSuccess();
