@@ -5,7 +5,9 @@
 import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import addFormatsImport from "ajv-formats";
+import { type ParseError, parse as parseJsonc } from "jsonc-parser";
 import { configError } from "../errors.js";
+import { propertySchema } from "../json-schema.js";
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
@@ -13,7 +15,8 @@ const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 export function readJsonFile(path: string, what: string): unknown {
   let text: string;
   try {
-    text = readFileSync(path, "utf8");
+    // A byte-order mark (Windows editors write one) is not part of the JSON.
+    text = readFileSync(path, "utf8").replace(/^\uFEFF/, "");
   } catch (error) {
     const code = (error as { code?: string }).code;
     throw configError(`The ${what} file ${path} could not be read${code ? ` (${code})` : ""}`);
@@ -21,8 +24,39 @@ export function readJsonFile(path: string, what: string): unknown {
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
-    throw configError(`The ${what} file ${path} is not valid JSON: ${(error as Error).message}`);
+    throw configError(`The ${what} file ${path} is not valid JSON: ${jsonProblem(text, error)}`);
   }
+}
+
+/**
+ * What is wrong with a JSON text, with its line and column, but without the text itself: V8 quotes
+ * the surroundings of an unexpected token ("Unexpected token 's', ..."token": abc-12"... is not
+ * valid JSON"), and in a config file those surroundings are often a secret.
+ */
+export function jsonProblem(text: string, error: unknown): string {
+  const raw = error instanceof Error ? error.message : String(error);
+  const what = raw
+    .replace(/,\s*(\.\.\.)?".*$/s, "")
+    .replace(/\s*in JSON at position \d+.*$/s, "")
+    .replace(/^Unexpected token '(.)'$/, (_m, c: string) => `unexpected character ${JSON.stringify(c)}`);
+  const at = jsonErrorOffset(text);
+  if (at === undefined) return what;
+  const before = text.slice(0, at);
+  const line = before.split("\n").length;
+  const column = at - before.lastIndexOf("\n");
+  return `${what} at line ${line}, column ${column}`;
+}
+
+/**
+ * The offset of the first character where `text` stops being JSON, from jsonc-parser (strict:
+ * no comments, no trailing commas), or undefined when it finds nothing (JSON.parse is stricter on
+ * a few points, e.g. control characters, and then the message has no position).
+ */
+function jsonErrorOffset(text: string): number | undefined {
+  const errors: ParseError[] = [];
+  parseJsonc(text, errors, { disallowComments: true, allowTrailingComma: false, allowEmptyContent: false });
+  const first = errors[0];
+  return first === undefined ? undefined : Math.min(first.offset, text.length);
 }
 
 export function readConfig(path: string): Record<string, unknown> {
@@ -31,6 +65,22 @@ export function readConfig(path: string): Record<string, unknown> {
     throw configError(`The config file ${path} must hold a JSON object`);
   }
   return config as Record<string, unknown>;
+}
+
+function article(type: string): string {
+  const names: Record<string, string> = {
+    object: "an object",
+    array: "a list",
+    string: "a string",
+    integer: "an integer",
+    number: "a number",
+    boolean: "true or false",
+    null: "null",
+  };
+  return type
+    .split(",")
+    .map((t) => names[t] ?? t)
+    .join(" or ");
 }
 
 function describe(error: ErrorObject): string {
@@ -44,6 +94,14 @@ function describe(error: ErrorObject): string {
       return `${field} must be ${JSON.stringify(error.params.allowedValue)}`;
     case "enum":
       return `${field} must be one of ${(error.params.allowedValues as unknown[]).map((v) => JSON.stringify(v)).join(", ")}`;
+    case "minLength":
+      return Number(error.params.limit) === 1 ? `${field} must not be empty` : `${field} must have at least ${String(error.params.limit)} characters`;
+    case "type":
+      return `${field} must be ${article(String(error.params.type))}`;
+    case "format": {
+      const hint = (error.parentSchema as { pattern_descriptor?: unknown } | undefined)?.pattern_descriptor;
+      return `${field} must be a valid ${String(error.params.format)}${typeof hint === "string" ? ` (${hint})` : ""}`;
+    }
     case "pattern": {
       const hint = (error.parentSchema as { pattern_descriptor?: unknown } | undefined)?.pattern_descriptor;
       return typeof hint === "string" ? `${field} must be ${hint}` : `${field} does not have the expected form`;
@@ -82,7 +140,11 @@ export function validateConfig(config: Record<string, unknown>, spec: Record<str
   }
   const visible = Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith("_")));
   if (validate(visible)) return;
-  const messages = Array.from(new Set(relevantErrors(validate.errors ?? []).map(describe)));
+  const errors = relevantErrors(validate.errors ?? []);
+  // A value that misses the field's pattern also misses its format: say it once.
+  const patterned = new Set(errors.filter((e) => e.keyword === "pattern").map((e) => e.instancePath));
+  const kept = errors.filter((e) => !(e.keyword === "format" && patterned.has(e.instancePath)));
+  const messages = Array.from(new Set(kept.map(describe)));
   throw configError(`The config is invalid: ${messages.join("; ")}`);
 }
 
@@ -92,21 +154,6 @@ export function validateConfig(config: Record<string, unknown>, spec: Record<str
  */
 export function readConfigs(paths: readonly string[]): Record<string, unknown> {
   return Object.assign({}, ...paths.map(readConfig)) as Record<string, unknown>;
-}
-
-/** The schema of property `key` of an object schema, looking through oneOf/anyOf variants. */
-function propertySchemaOf(node: Record<string, unknown>, key: string): Record<string, unknown> | undefined {
-  const props = node.properties as Record<string, unknown> | undefined;
-  const direct = props?.[key];
-  if (direct && typeof direct === "object") return direct as Record<string, unknown>;
-  for (const variants of [node.oneOf, node.anyOf]) {
-    if (!Array.isArray(variants)) continue;
-    for (const v of variants) {
-      const found = v && typeof v === "object" ? propertySchemaOf(v as Record<string, unknown>, key) : undefined;
-      if (found) return found;
-    }
-  }
-  return undefined;
 }
 
 const ISO_DATE = /^\d{4}-\d{2}-\d{2}([T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?)?$/;
@@ -130,7 +177,7 @@ function matches(node: Record<string, unknown>, value: string): boolean {
 export function coerceToSchema(config: Record<string, unknown>, schema: Record<string, unknown>): Record<string, unknown> {
   const out: Record<string, unknown> = {};
   for (const [key, value] of Object.entries(config)) {
-    const node = propertySchemaOf(schema, key);
+    const node = propertySchema(schema, key);
     const types = node ? [node.type].flat().map(String) : [];
     if (node && value && typeof value === "object" && !Array.isArray(value)) {
       out[key] = coerceToSchema(value as Record<string, unknown>, node);

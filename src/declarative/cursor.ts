@@ -36,7 +36,9 @@ export function parseDatetime(value: unknown, format: string): Date | undefined 
     if (!Number.isFinite(n)) return undefined;
     return new Date(format === "%s" ? n * 1000 : n);
   }
-  const text = String(value);
+  // A date-time format reads strings only: 12 is not a date (Date() would read it as 2001-12-01).
+  if (typeof value !== "string" || !/^\d{4}-\d{2}-\d{2}/.test(value)) return undefined;
+  const text = value;
   // Date-only values are midnight UTC; everything else is ISO-8601 in practice.
   const iso = /^\d{4}-\d{2}-\d{2}$/.test(text) ? `${text}T00:00:00Z` : text;
   const date = new Date(iso);

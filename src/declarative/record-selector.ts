@@ -39,11 +39,44 @@ export class RecordSelector {
     return new RecordSelector(fieldPath, RecordFilter.from(optionalChild(node, "record_filter", where), `${where}.record_filter`));
   }
 
+  /**
+   * What is wrong with a successful answer's shape, or undefined when it holds records where the
+   * extractor looks: the path must exist and end at a list of objects or an object. (A path with
+   * `*` is not checked: its branches may legitimately be empty.)
+   */
+  shapeProblem(body: unknown): string | undefined {
+    if (this.fieldPath.includes("*")) return undefined;
+    let node: unknown = body;
+    const seen: string[] = [];
+    for (const segment of this.fieldPath) {
+      const container = node;
+      if (Array.isArray(container) && /^\d+$/.test(segment)) node = container[Number(segment)];
+      else if (container && typeof container === "object" && !Array.isArray(container)) node = (container as Record_)[segment];
+      else node = undefined;
+      seen.push(segment);
+      if (node === undefined) return `the response has no "${seen.join(".")}"`;
+    }
+    const where = this.fieldPath.length ? `"${this.fieldPath.join(".")}"` : "the response";
+    if (Array.isArray(node)) {
+      const bad = node.findIndex((r) => !r || typeof r !== "object" || Array.isArray(r));
+      return bad < 0 ? undefined : `${where}[${bad}] is ${kindOf(node[bad])}, not a record`;
+    }
+    if (node && typeof node === "object") return undefined;
+    return `${where} is ${kindOf(node)}, not a list of records`;
+  }
+
   select(body: unknown, context: InterpolationContext): Record_[] {
     const found = extract(body, this.fieldPath);
     const records = found.filter((r): r is Record_ => !!r && typeof r === "object" && !Array.isArray(r));
     return this.filter ? records.filter((r) => this.filter!.keep(r, context)) : records;
   }
+}
+
+function kindOf(value: unknown): string {
+  if (value === null) return "null";
+  if (Array.isArray(value)) return "a list";
+  const type = typeof value;
+  return type === "object" ? "an object" : `a ${type} (${JSON.stringify(value).slice(0, 40)})`;
 }
 
 function extract(body: unknown, path: string[]): unknown[] {

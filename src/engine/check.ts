@@ -6,7 +6,17 @@ import type { DeclarativeSource } from "../declarative/source.js";
 import type { StreamDefinition } from "../declarative/stream.js";
 import { valueAt } from "../declarative/record-selector.js";
 import { emptyParts } from "../declarative/request-option.js";
-import { type FetchEnvironment, type Slice, fetchPage } from "./fetch.js";
+import { configError } from "../errors.js";
+import { type FetchEnvironment, type PageOutcome, type Slice, fetchPage } from "./fetch.js";
+
+/**
+ * A check page the error handler skipped (402/403/404) means these credentials cannot read the
+ * stream: during a sync that skips a partition, during check it is the answer.
+ */
+function readable(name: string, page: PageOutcome): PageOutcome {
+  if (page.kind === "ignored") throw configError(`These credentials cannot read ${name}: ${page.reason}`);
+  return page;
+}
 
 /** The first partition of a stream, or undefined when its parents have no records. */
 async function firstSlice(env: FetchEnvironment, source: DeclarativeSource, def: StreamDefinition): Promise<Slice | undefined> {
@@ -17,7 +27,7 @@ async function firstSlice(env: FetchEnvironment, source: DeclarativeSource, def:
   const parent = source.byName.get(link.parentName)!;
   const parentSlice = await firstSlice(env, source, parent);
   if (!parentSlice) return undefined;
-  const page = await fetchPage(env, parent, parentSlice, undefined, emptyParts());
+  const page = readable(parent.name, await fetchPage(env, parent, parentSlice, undefined, emptyParts()));
   if (page.kind !== "page") return undefined;
   const record = page.records.find((r) => !link.filter || link.filter.keep(r, { config: env.config }));
   if (!record) return undefined;
@@ -29,6 +39,6 @@ export async function checkStreams(env: FetchEnvironment, source: DeclarativeSou
   for (const name of source.checkStreams) {
     const def = source.byName.get(name)!;
     const slice = await firstSlice(env, source, def);
-    if (slice) await fetchPage(env, def, slice, undefined, emptyParts());
+    if (slice) readable(name, await fetchPage(env, def, slice, undefined, emptyParts()));
   }
 }

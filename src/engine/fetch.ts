@@ -101,12 +101,29 @@ export async function fetchPage(
       release();
     }
 
-    if (outcome.status === 401 && !refreshed && (await requester.authenticator.refreshAfterUnauthorized())) {
+    if (outcome.status === 401 && !refreshed && (await requester.authenticator.refreshAfterUnauthorized(authHeaders))) {
       refreshed = true;
       continue;
     }
-    const resolution = handler.resolve(outcome);
     const what = `${stream.name} (${describeSlice(slice)})`;
+    let resolution = handler.resolve(outcome);
+    let shape: string | undefined;
+    // Checked for 2xx answers only: a status the manifest maps to SUCCESS (the Events API's 412
+    // with a fresh sync token) is read for what it carries, records or not.
+    const ok = outcome.status >= 200 && outcome.status < 300;
+    if (resolution.action === "SUCCESS" && ok && (shape = selector.shapeProblem(outcome.body)) !== undefined) {
+      const apiMessage = errorMessageOf(outcome.body);
+      // An error envelope with a success status (a proxy, an overloaded edge): retried like a 5xx.
+      if (apiMessage !== undefined) {
+        resolution = { action: "RETRY", failureType: "transient_error", message: `HTTP ${outcome.status} with an error instead of records: ${apiMessage}` };
+      } else {
+        throw new ConnectorError(
+          `Reading ${what} failed: Asana answered HTTP ${outcome.status} with a body of an unexpected shape (${shape})`,
+          "system_error",
+          `GET ${redactQuery(request.url)}`,
+        );
+      }
+    }
     switch (resolution.action) {
       case "SUCCESS": {
         env.rate.onSuccess();
@@ -117,7 +134,11 @@ export async function fetchPage(
       }
       case "IGNORE":
         env.rate.onSuccess();
-        return { kind: "ignored", reason: resolution.message ?? describeOutcome(outcome) };
+        // The manifest's explanation and Asana's own words (e.g. which plan a 402 needs).
+        return {
+          kind: "ignored",
+          reason: resolution.message ? `${resolution.message} (${describeOutcome(outcome)})` : describeOutcome(outcome),
+        };
       case "RESET_PAGINATION":
         env.rate.onSuccess();
         return { kind: "reset", reason: resolution.message ?? describeOutcome(outcome) };
@@ -137,7 +158,7 @@ export async function fetchPage(
       case "RETRY":
       case "REFRESH_TOKEN_THEN_RETRY": {
         if (resolution.action === "REFRESH_TOKEN_THEN_RETRY" && !refreshed) {
-          refreshed = await requester.authenticator.refreshAfterUnauthorized();
+          refreshed = await requester.authenticator.refreshAfterUnauthorized(authHeaders);
         }
         retries++;
         if (retries > handler.maxRetries) {

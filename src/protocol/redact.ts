@@ -1,8 +1,11 @@
 /**
  * Secret redaction for every byte the connector writes (stdout, stderr). Secrets are collected
  * from the config: values at spec properties marked `airbyte_secret`, and any string under a key
- * that names a credential. Each is replaced, raw and JSON-escaped, by a mask.
+ * that names a credential; authenticators add the tokens they obtain or derive. Each is replaced,
+ * raw, trimmed, JSON-escaped and URL-encoded (as in a query or a form body), by a mask.
  */
+import { propertySchema } from "../json-schema.js";
+
 const MASK = "**********";
 const SECRET_KEY = /token|secret|password|api_?key|credential|authorization/i;
 const MIN_SECRET_LENGTH = 4;
@@ -11,8 +14,15 @@ export class Redactor {
   private secrets: string[] = [];
 
   add(value: unknown): void {
-    if (typeof value !== "string" || value.length < MIN_SECRET_LENGTH) return;
-    const forms = [value, JSON.stringify(value).slice(1, -1), encodeURIComponent(value)];
+    if (typeof value !== "string") return;
+    // Authenticators send a config value trimmed: mask it both ways.
+    const values = Array.from(new Set([value, value.trim()])).filter((v) => v.length >= MIN_SECRET_LENGTH);
+    const forms = values.flatMap((v) => [
+      v,
+      JSON.stringify(v).slice(1, -1),
+      encodeURIComponent(v),
+      new URLSearchParams({ v }).toString().slice(2),
+    ]);
     for (const form of forms) if (!this.secrets.includes(form)) this.secrets.push(form);
     // Longest first, so a secret that contains another is masked whole.
     this.secrets.sort((a, b) => b.length - a.length);
@@ -42,21 +52,6 @@ export class Redactor {
     for (const secret of this.secrets) if (out.includes(secret)) out = out.split(secret).join(MASK);
     return out;
   }
-}
-
-/** The schema of property `key`, looking through oneOf/anyOf variants. */
-function propertySchema(node: Record<string, unknown> | undefined, key: string): unknown {
-  if (!node) return undefined;
-  const props = node.properties as Record<string, unknown> | undefined;
-  if (props && key in props) return props[key];
-  for (const variants of [node.oneOf, node.anyOf]) {
-    if (!Array.isArray(variants)) continue;
-    for (const v of variants) {
-      const found = propertySchema(v as Record<string, unknown>, key);
-      if (found) return found;
-    }
-  }
-  return undefined;
 }
 
 /**

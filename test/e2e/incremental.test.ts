@@ -4,10 +4,9 @@
  * re-emits nothing unchanged outside the partitions it must re-read, and costs a fraction of a
  * full sync. A sync killed at random points and resumed from its last STATE loses nothing.
  */
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type MutationResult, type Simulator, startSimulator } from "../../integration_tests/simulator/index.js";
-import { AIRBYTE_BIN, type AirbyteMessage, patConfig, recordsOf, runAirbyte, tempDir, writeJson } from "../helpers/cli.js";
+import { type AirbyteMessage, patConfig, recordsOf, runAirbyte, tempDir, writeJson } from "../helpers/cli.js";
 import { applyToTable, mixedCatalog, stateFileOf } from "../helpers/sync.js";
 
 const STREAMS = ["projects", "tasks", "subtasks", "stories", "attachments", "status_updates"];

@@ -7,6 +7,7 @@ import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../integration_tests/simulator/index.js";
 import { AIRBYTE_BIN, type AirbyteMessage, patConfig, runAirbyte, tempDir, writeJson } from "../helpers/cli.js";
+import { checkOutput } from "../helpers/secrets.js";
 import { applyToTable, mixedCatalog, stateFileOf } from "../helpers/sync.js";
 
 const STREAMS = ["projects", "tasks", "subtasks", "stories", "attachments", "status_updates"];
@@ -33,8 +34,10 @@ afterAll(async () => {
 function readUntilKilled(stateFile: string | undefined, killAfter: number): Promise<AirbyteMessage[]> {
   return new Promise((resolve, reject) => {
     const args = [AIRBYTE_BIN, "read", "--config", config, "--catalog", catalog, ...(stateFile ? ["--state", stateFile] : [])];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "ignore"] });
+    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
     let buffer = "";
+    let stderr = "";
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
     const lines: string[] = [];
     const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
     child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
@@ -49,6 +52,8 @@ function readUntilKilled(stateFile: string | undefined, killAfter: number): Prom
     child.on("error", reject);
     child.on("close", () => {
       clearTimeout(timer);
+      checkOutput("stdout of a killed read", lines.join("\n"));
+      checkOutput("stderr of a killed read", stderr);
       resolve(lines.slice(0, killAfter).map((l) => JSON.parse(l) as AirbyteMessage));
     });
   });

@@ -3,6 +3,7 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { checkOutput } from "./secrets.js";
 import { ROOT } from "./shared.js";
 
 export const AIRBYTE_BIN = resolve(ROOT, "dist/src/cli/airbyte.js");
@@ -54,6 +55,14 @@ export function runAirbyte(args: string[], timeoutMs = 120_000, bin = AIRBYTE_BI
     child.on("error", reject);
     child.on("close", (code) => {
       clearTimeout(timer);
+      try {
+        // Every output of every test that runs the CLI is a leak test (helpers/secrets.ts).
+        checkOutput(`stdout of ${args.join(" ")}`, stdout);
+        checkOutput(`stderr of ${args.join(" ")}`, stderr);
+      } catch (error) {
+        reject(error);
+        return;
+      }
       const lines = stdout.split("\n").filter((l) => l !== "");
       const messages = lines.map((l) => JSON.parse(l) as AirbyteMessage);
       resolvePromise({ code: code ?? -1, lines, messages, stderr });

@@ -5,9 +5,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import ts from "typescript";
+import { checkOutput } from "./secrets.js";
 import { ROOT } from "./shared.js";
 import type { TargetSummary } from "./singer-target.js";
 
@@ -66,6 +67,9 @@ export async function runTap(args: string[], timeoutMs = 60_000): Promise<TapRes
   const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
   try {
     const code = await exitOf(child);
+    // Every output of the tap is a leak test too (helpers/secrets.ts).
+    checkOutput(`stdout of tap-asana ${args.join(" ")}`, stdout());
+    checkOutput(`stderr of tap-asana ${args.join(" ")}`, stderr());
     return { code, stdout: stdout(), stderr: stderr() };
   } finally {
     clearTimeout(timer);
@@ -98,6 +102,12 @@ export async function runTapToTarget(tapArgs: string[], outDir: string, timeoutM
   }, timeoutMs);
   try {
     const [tapCode, targetCode] = await Promise.all([exitOf(tap), exitOf(target)]);
+    // The tap's stdout went to the target: what the target stored and echoed is checked instead.
+    checkOutput(`stderr of tap-asana ${tapArgs.join(" ")}`, tapStderr());
+    checkOutput("stdout of the target", targetStdout());
+    for (const file of existsSync(outDir) ? readdirSync(outDir) : []) {
+      checkOutput(`the target's ${file}`, readFileSync(join(outDir, file), "utf8"));
+    }
     const states = targetStdout()
       .split("\n")
       .filter((l) => l !== "")
