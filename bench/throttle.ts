@@ -16,9 +16,11 @@
  *     read for at most --large-seconds and then stopped: a bounded prefix.
  *
  *   npm run bench:throttle -- [--part a|b|all] [--budget N] [--size small|medium|large] [--seed N]
- *       [--latency-ms N] [--large-seconds N]
+ *       [--latency-ms N] [--large-seconds N] [--cli-heap-mb N]
  *       [--start-rate R] [--max-rate R] [--workers N]   (part a; omitted = the connector's defaults)
  *
+ * --cli-heap-mb N: part (b) runs the CLI with --max-old-space-size=N, so its RSS shows the live
+ * set rather than the heap V8 keeps because memory is plentiful.
  * --budget N: requests per minute in part (a) (0 = no budget). --size: the dataset of part (a)
  * (default medium) and, when given, the only dataset of part (b) (default medium and large).
  */
@@ -172,7 +174,7 @@ interface CliRun {
 }
 
 /** Runs `read` with every stream; stops the CLI after `limitSeconds` if given. */
-async function runRead(config: Record<string, unknown>, limitSeconds?: number): Promise<CliRun> {
+async function runRead(config: Record<string, unknown>, limitSeconds?: number, heapMb?: number): Promise<CliRun> {
   const dir = mkdtempSync(join(tmpdir(), "bench-throttle-"));
   const configPath = join(dir, "config.json");
   const catalogPath = join(dir, "catalog.json");
@@ -188,7 +190,8 @@ async function runRead(config: Record<string, unknown>, limitSeconds?: number): 
     }),
   );
   const started = performance.now();
-  const child = spawn(process.execPath, [CLI, "read", "--config", configPath, "--catalog", catalogPath], {
+  const nodeArgs = heapMb ? [`--max-old-space-size=${heapMb}`] : [];
+  const child = spawn(process.execPath, [...nodeArgs, CLI, "read", "--config", configPath, "--catalog", catalogPath], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const run: CliRun = {
@@ -306,6 +309,8 @@ interface Options {
   startRate: number | undefined;
   maxRate: number | undefined;
   workers: number | undefined;
+  /** Part (b): the CLI's V8 heap limit in MiB (--max-old-space-size), to show its live set. */
+  cliHeapMb: number | undefined;
 }
 
 async function partA(o: Options): Promise<void> {
@@ -361,7 +366,8 @@ async function partB(o: Options, sizes: readonly DatasetSize[], largeSeconds: nu
   const connector = { requests_per_second: 100_000, max_requests_per_second: 100_000, num_workers: o.workers ?? 16 };
   console.log(
     `\n(b) unthrottled: no budget, no concurrency limit, simulator latency ${o.latencyMs} ms; connector ` +
-      `${connector.num_workers} workers, rate ${connector.requests_per_second} req/s`,
+      `${connector.num_workers} workers, rate ${connector.requests_per_second} req/s` +
+      (o.cliHeapMb ? `, CLI heap limited to ${o.cliHeapMb} MiB` : ""),
   );
   for (const size of sizes) {
     const dataset = new Dataset(o.seed, size);
@@ -380,7 +386,7 @@ async function partB(o: Options, sizes: readonly DatasetSize[], largeSeconds: nu
     try {
       await sim.reset();
       const limit = size === "large" ? largeSeconds : undefined;
-      const run = await runRead(pat(sim, connector), limit);
+      const run = await runRead(pat(sim, connector), limit, o.cliHeapMb);
       const stats = await sim.stats();
       const records = [...run.records.values()].reduce((a, b) => a + b, 0);
       console.log(`  ${size}: ${minimal} minimal requests, ${expectedRecords} records in the ground truth`);
@@ -414,6 +420,7 @@ async function main(): Promise<void> {
       "start-rate": { type: "string" },
       "max-rate": { type: "string" },
       workers: { type: "string" },
+      "cli-heap-mb": { type: "string" },
     },
   });
   const number = (raw: string | undefined, name: string): number | undefined => {
@@ -434,6 +441,7 @@ async function main(): Promise<void> {
     startRate: number(values["start-rate"], "start-rate"),
     maxRate: number(values["max-rate"], "max-rate"),
     workers: number(values.workers, "workers"),
+    cliHeapMb: number(values["cli-heap-mb"], "cli-heap-mb"),
   };
   console.log(`bench:throttle on Node ${process.version}; connector ${CLI}`);
   if (values.part !== "b") await partA(options);

@@ -84,6 +84,19 @@ export function catalogFor(streams: string[], syncMode: "full_refresh" | "increm
   };
 }
 
+/** A config with any credentials, fast limits and short backoffs (auth and leak tests). */
+export function credentialsConfig(baseUrl: string, credentials: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
+  return {
+    credentials,
+    base_url: baseUrl,
+    requests_per_second: 500,
+    max_requests_per_second: 2000,
+    num_workers: 4,
+    _backoff_base_seconds: 0.01,
+    ...extra,
+  };
+}
+
 export function patConfig(baseUrl: string, token: string, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
     credentials: { option_title: "PAT Credentials", personal_access_token: token },

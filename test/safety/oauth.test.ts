@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_TOKEN, type Simulator, type StreamName, startSimulator } from "../../integration_tests/simulator/index.js";
-import { type AirbyteMessage, type CliResult, catalogFor, recordsOf, runAirbyte, tempDir, writeJson } from "../helpers/cli.js";
+import { type AirbyteMessage, type CliResult, catalogFor, credentialsConfig, recordsOf, runAirbyte, tempDir, writeJson } from "../helpers/cli.js";
 import { type FakeApi, json, startFakeApi } from "../helpers/fake-api.js";
 import { SERVICE_ACCOUNT_TOKEN, TEST_OAUTH, WRONG_CLIENT_SECRET, WRONG_REFRESH_TOKEN } from "../helpers/secrets.js";
 
@@ -15,21 +15,8 @@ const SLICE: StreamName[] = ["workspaces", "users", "projects", "sections", "tas
 const dir = tempDir("source-asana-auth-");
 
 function oauthConfig(baseUrl: string, credentials: Partial<Record<"client_id" | "client_secret" | "refresh_token", string>> = {}, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    credentials: {
-      option_title: "OAuth Credentials",
-      client_id: TEST_OAUTH.clientId,
-      client_secret: TEST_OAUTH.clientSecret,
-      refresh_token: TEST_OAUTH.refreshToken,
-      ...credentials,
-    },
-    base_url: baseUrl,
-    requests_per_second: 500,
-    max_requests_per_second: 2000,
-    num_workers: 4,
-    _backoff_base_seconds: 0.01,
-    ...extra,
-  };
+  const oauth = { option_title: "OAuth Credentials", client_id: TEST_OAUTH.clientId, client_secret: TEST_OAUTH.clientSecret, refresh_token: TEST_OAUTH.refreshToken };
+  return credentialsConfig(baseUrl, { ...oauth, ...credentials }, extra);
 }
 
 let files = 0;

@@ -13,7 +13,7 @@
 import { randomBytes } from "node:crypto";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { DEFAULT_TOKEN, type Simulator, startSimulator } from "../../integration_tests/simulator/index.js";
-import { type AirbyteMessage, type CliResult, catalogFor, recordsOf, runAirbyte, tempDir, writeJson } from "../helpers/cli.js";
+import { type AirbyteMessage, type CliResult, catalogFor, credentialsConfig, recordsOf, runAirbyte, tempDir, writeJson } from "../helpers/cli.js";
 import { type FakeApi, html, json, startFakeApi } from "../helpers/fake-api.js";
 import {
   ISSUED_ACCESS_TOKEN,
@@ -41,17 +41,8 @@ const CREDENTIALS: Record<string, Credentials> = {
   OAuth: { option_title: "OAuth Credentials", client_id: TEST_OAUTH.clientId, client_secret: TEST_OAUTH.clientSecret, refresh_token: TEST_OAUTH.refreshToken },
 };
 
-function config(baseUrl: string, credentials: Credentials, extra: Record<string, unknown> = {}): Record<string, unknown> {
-  return {
-    credentials,
-    base_url: baseUrl,
-    requests_per_second: 500,
-    max_requests_per_second: 2000,
-    num_workers: 4,
-    _backoff_base_seconds: 0.01,
-    ...extra,
-  };
-}
+const config = (baseUrl: string, credentials: Credentials, extra: Record<string, unknown> = {}): Record<string, unknown> =>
+  credentialsConfig(baseUrl, credentials, extra);
 
 const outputs: CliResult[] = [];
 
