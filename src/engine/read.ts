@@ -30,7 +30,7 @@ import { interpolateBoolean, interpolateString } from "../manifest/interpolation
 import type { SyncEmitter } from "../protocol/emitter.js";
 import { type FetchEnvironment, type PageOutcome, type Slice, describeSlice, fetchPage } from "./fetch.js";
 import { StreamRun, planRuns } from "./plan.js";
-import type { StateBlob } from "./state.js";
+import { type Position, type Resume, type StateBlob, resumeOf } from "./state.js";
 import { DepthQueue } from "./work-queue.js";
 
 export interface StreamFailure {
@@ -66,6 +66,7 @@ export interface ReadOptions {
 
 /** An incremental partition: where it started, what it saw, and the work it waits for. */
 interface PartitionProgress {
+  kind: "partition";
   run: StreamRun;
   partition: Slice;
   /** Request parts from the parent link (the cursor's start option is added per read). */
@@ -78,7 +79,39 @@ interface PartitionProgress {
   outstanding: number;
   failed: boolean;
   feed: FeedProgress | undefined;
+  /** Its position when the sync began (kept while the partition is read part of the way). */
+  saved: Position | undefined;
+  /** Where a previous sync stopped inside this partition; its token is used if the listing matches. */
+  resumeFrom: Resume | undefined;
+  /** Pages of the listing read so far (counting those a resumed listing skipped). */
+  pages: number;
+  /** Listing pages whose records and descendants are not all emitted yet, in page order. */
+  marks: PageMark[];
+  /** Mid-partition checkpoints are off (the listing restarted, or its tokens are not strings). */
+  noResume: boolean;
 }
+
+/**
+ * One listing page of an incremental partition: once its records and everything read because of
+ * them are emitted (and the same holds for every earlier page), the partition can resume after it.
+ */
+interface PageMark {
+  kind: "page";
+  progress: PartitionProgress;
+  index: number;
+  /** The token of the page after it (undefined on the last page). */
+  next: string | undefined;
+  /** The listing start this token belongs to (formatted). */
+  from: string;
+  latest: Date | undefined;
+  outstanding: number;
+  /** The page itself is processed (its fan-out is scheduled). */
+  sealed: boolean;
+  failed: boolean;
+}
+
+/** What a work item's completion is awaited by: incremental partitions and their listing pages. */
+type Origin = PartitionProgress | PageMark;
 
 interface FeedProgress {
   token: string | undefined;
@@ -105,8 +138,8 @@ interface WorkItem {
   resets: number;
   /** The incremental partition this item reads for (its own stream's), if any. */
   progress: PartitionProgress | undefined;
-  /** Every incremental partition waiting for this item (progress included). */
-  origins: PartitionProgress[];
+  /** Every incremental partition (progress included) and listing page waiting for this item. */
+  origins: Origin[];
   /** Lookups: which reread rule asked for it. */
   reread?: number;
 }
@@ -178,7 +211,7 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
   };
 
   /** A new partition of `run`; incremental ones start at their saved position (feed first). */
-  const schedulePartition = (run: StreamRun, slice: Slice, extra: RequestParts, origins: PartitionProgress[]): void => {
+  const schedulePartition = (run: StreamRun, slice: Slice, extra: RequestParts, origins: Origin[]): void => {
     const cursor = run.def.cursor;
     if (!run.cursorState || !cursor) {
       schedule({ run, slice, extra, origins });
@@ -187,18 +220,27 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     const { extra_fields: _extraFields, ...partition } = slice;
     void _extraFields;
     const feed = run.def.changeFeed;
+    const saved = run.cursorState.positionOf(partition);
+    const resume = run.cursorState.perPartition ? resumeOf(saved) : undefined;
     const progress: PartitionProgress = {
+      kind: "partition",
       run,
       partition,
       baseExtra: extra,
-      start: run.cursorState.startFor(partition),
-      latest: undefined,
-      full: run.cursorState.positionOf(partition) === undefined,
+      // A partition a previous sync left part-read continues as it was read: from the same start.
+      start: resume?.full ? cursor.start : run.cursorState.startFor(partition),
+      latest: resume?.latest !== undefined ? cursor.parse(resume.latest) : undefined,
+      full: resume ? resume.full : saved === undefined,
       outstanding: 0,
       failed: false,
       feed: feed
         ? { token: undefined, restart: false, listed: new Set(), deleted: new Set(), rereads: feed.rereads.map(() => new Set()) }
         : undefined,
+      saved,
+      resumeFrom: resume,
+      pages: 0,
+      marks: [],
+      noResume: !run.cursorState.perPartition,
     };
     run.openPartitions++;
     const withSelf = [...origins, progress];
@@ -210,15 +252,19 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     }
   };
 
-  const scheduleListing = (progress: PartitionProgress, slice: Slice, origins: PartitionProgress[]): void => {
+  const scheduleListing = (progress: PartitionProgress, slice: Slice, origins: Origin[]): void => {
     const cursor = progress.run.def.cursor!;
     if (progress.feed?.restart) {
       progress.start = cursor.start;
       progress.full = true;
     }
+    const from = cursor.format(progress.start);
     const extra: RequestParts = { params: { ...progress.baseExtra.params }, headers: { ...progress.baseExtra.headers } };
-    cursor.startOption?.inject(extra, cursor.format(progress.start));
-    schedule({ run: progress.run, slice, extra, progress, origins });
+    cursor.startOption?.inject(extra, from);
+    // Continue after the pages a previous sync finished, if its token belongs to this very listing.
+    const resume = progress.resumeFrom?.from === from ? progress.resumeFrom : undefined;
+    if (resume) progress.pages = resume.pages;
+    schedule({ run: progress.run, slice, extra, progress, origins, token: resume?.token });
   };
 
   /**
@@ -230,7 +276,7 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     run: StreamRun,
     record: Record_,
     slice: Slice,
-    origins: PartitionProgress[],
+    origins: Origin[],
     since?: Date,
     onlyStreams?: readonly string[],
   ): void => {
@@ -274,6 +320,28 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
       if (ancestor.cursorState) parentState[ancestor.name] = ancestor.cursorState.snapshot();
     }
     return Object.keys(parentState).length ? { ...own, parent_state: parentState } : own;
+  };
+
+  /**
+   * A listing page is done with everything read because of it: the partition's resume point moves
+   * past every leading page that is done, and the stream (and its incremental consumers) may
+   * checkpoint mid-partition.
+   */
+  const pageDone = async (mark: PageMark): Promise<void> => {
+    const progress = mark.progress;
+    let resume: Resume | undefined;
+    while (progress.marks.length) {
+      const first = progress.marks[0]!;
+      if (!first.sealed || first.outstanding > 0 || first.failed) break;
+      progress.marks.shift();
+      if (first.next !== undefined) {
+        const latest = first.latest ? progress.run.def.cursor!.format(first.latest) : undefined;
+        resume = { token: first.next, pages: first.index, from: first.from, full: progress.full, latest };
+      }
+    }
+    if (!resume || progress.noResume || progress.failed || progress.run.failure || fatal) return;
+    progress.run.cursorState!.inProgress(progress.partition, progress.saved, resume);
+    for (const run of [progress.run, ...progress.run.descendants()]) await checkpoint(run, false);
   };
 
   const originDone = async (origin: PartitionProgress): Promise<void> => {
@@ -444,6 +512,8 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
         return;
       }
       await emitter.log("WARN", `Restarting ${run.name} (${describeSlice(item.slice)}) from its first page: ${outcome.reason}`);
+      // Page numbers and tokens start over: this partition takes no more mid-way checkpoints.
+      if (item.progress) item.progress.noResume = true;
       schedule({ ...item, token: undefined, tokens: new Set(), resets: item.resets + 1 });
       return;
     }
@@ -451,7 +521,27 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     const progress = item.progress;
     // Below a partition read in full, every record counts as new: no client-side filter, and
     // nothing filters the fan-out.
-    const fullRead = item.origins.some((o) => o.full);
+    const fullRead = item.origins.some((o) => o.kind === "partition" && o.full);
+    // A listing page of an incremental partition: what it fans out is awaited by its page mark.
+    let mark: PageMark | undefined;
+    if (progress && item.kind === "list" && !progress.noResume) {
+      if (outcome.next !== undefined && typeof outcome.next !== "string") progress.noResume = true;
+      else {
+        mark = {
+          kind: "page",
+          progress,
+          index: ++progress.pages,
+          next: outcome.next,
+          from: cursor!.format(progress.start),
+          latest: undefined,
+          outstanding: 0,
+          sealed: false,
+          failed: false,
+        };
+        progress.marks.push(mark);
+      }
+    }
+    const fanOrigins = mark ? [...item.origins, mark] : item.origins;
     for (const record of outcome.records) {
       if (progress && cursor) {
         const value = cursor.parse(record[cursor.cursorField]);
@@ -461,7 +551,12 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
         if (progress.feed && key !== undefined) progress.feed.listed.add(key);
       }
       if (!(await emitRecord(run, record))) continue;
-      if (run.children.length) fanOut(run, record, item.slice, item.origins, fullRead ? undefined : progress?.start);
+      if (run.children.length) fanOut(run, record, item.slice, fanOrigins, fullRead ? undefined : progress?.start);
+    }
+    if (mark) {
+      mark.latest = progress!.latest;
+      mark.sealed = true;
+      if (mark.outstanding === 0) await pageDone(mark);
     }
     if (outcome.next !== undefined) {
       const tokenKey = keyText(outcome.next);
@@ -503,7 +598,9 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
         item.run.pending--;
         for (const origin of item.origins) {
           origin.outstanding--;
-          if (origin.outstanding === 0) await originDone(origin);
+          if (origin.outstanding > 0) continue;
+          if (origin.kind === "partition") await originDone(origin);
+          else if (origin.sealed) await pageDone(origin);
         }
         await finish(item.run);
         notify();

@@ -72,6 +72,39 @@ export interface Position {
   extra: Record<string, string>;
 }
 
+/**
+ * A partition read part of the way (a mid-partition checkpoint): its first `pages` pages and
+ * everything read because of them are emitted; `token` is the next page's token, valid for a
+ * listing from `from`. Kept in the position's extra values under `resume_*` keys.
+ */
+export interface Resume {
+  token: string;
+  pages: number;
+  /** The formatted start of the listing that handed out `token`. */
+  from: string;
+  /** The partition was being read in full (never read before, or its feed said so). */
+  full: boolean;
+  /** The newest cursor value seen in those pages (formatted), if any. */
+  latest: string | undefined;
+}
+
+const RESUME_KEYS = ["resume_token", "resume_pages", "resume_from", "resume_full", "resume_latest"] as const;
+
+export function resumeOf(position: Position | undefined): Resume | undefined {
+  const e = position?.extra;
+  if (!e || e.resume_token === undefined || e.resume_from === undefined) return undefined;
+  const pages = Number(e.resume_pages);
+  if (!Number.isInteger(pages) || pages < 1) return undefined;
+  return { token: e.resume_token, pages, from: e.resume_from, full: e.resume_full === "true", latest: e.resume_latest };
+}
+
+/** Older first: an earlier cursor; at the same cursor, fewer pages read (a settled position counts as all). */
+function olderPosition(a: Position, b: Position): Position {
+  if (a.at.getTime() !== b.at.getTime()) return a.at < b.at ? a : b;
+  const pages = (p: Position): number => resumeOf(p)?.pages ?? Infinity;
+  return pages(b) < pages(a) ? b : a;
+}
+
 /** The cursor positions of one incremental stream during a sync. */
 export class CursorState {
   private readonly positions = new Map<string, Position>();
@@ -156,7 +189,7 @@ export class CursorState {
           chosen = undefined;
           break;
         }
-        if (theirs.at < chosen.at) chosen = theirs;
+        chosen = olderPosition(chosen, theirs);
       }
       if (chosen) merged.positions.set(key, chosen);
     }
@@ -175,6 +208,27 @@ export class CursorState {
       return this.global ? { partition, at: this.global, extra: {} } : undefined;
     }
     return this.positions.get(partitionKey(partition));
+  }
+
+  /** Positions are kept per partition (not one global cursor): partitions can be resumed mid-way. */
+  get perPartition(): boolean {
+    return this.partitioned && !this.cursor.globalCursor && !this.useGlobal;
+  }
+
+  /**
+   * A partition read part of the way: it keeps its saved position (`saved`, or the cursor's start
+   * when it had none) and its extra values, plus where to resume.
+   */
+  inProgress(partition: Record<string, unknown>, saved: Position | undefined, resume: Resume): void {
+    if (!this.perPartition) return;
+    const extra: Record<string, string> = {};
+    for (const [k, v] of Object.entries(saved?.extra ?? {})) if (!(RESUME_KEYS as readonly string[]).includes(k)) extra[k] = v;
+    extra.resume_token = resume.token;
+    extra.resume_pages = String(resume.pages);
+    extra.resume_from = resume.from;
+    if (resume.full) extra.resume_full = "true";
+    if (resume.latest !== undefined) extra.resume_latest = resume.latest;
+    this.positions.set(partitionKey(partition), { partition, at: saved?.at ?? this.cursor.start, extra });
   }
 
   /** A partition was read completely; `latest` is the newest cursor value seen (if any). */

@@ -85,3 +85,33 @@ describe("CursorState", () => {
     expect(() => buildCursor(cursorNode, "c", { start_date: "soon" })).toThrow(/start date "soon"/);
   });
 });
+
+describe("mid-partition positions", () => {
+  const cursor = buildCursor(cursorNode, "c", { start_date: "2024-01-01T00:00:00Z" })!;
+  const entry = (at: string, extra: Record<string, string> = {}) => ({ partition: { project_gid: "1" }, cursor: { modified_at: at, ...extra } });
+  const resume = (pages: number) => ({ resume_token: `t${pages}`, resume_pages: String(pages), resume_from: "2024-02-01T00:00:00.001Z" });
+  const blob = (...states: unknown[]) => ({ use_global_cursor: false, states });
+
+  it("keeps the saved position and its feed token, and takes the older resume point across consumers", () => {
+    const state = new CursorState("tasks", cursor, true, blob(entry("2024-02-01T00:00:00.000Z", { sync: "feed-1" })));
+    const saved = state.positionOf({ project_gid: "1" });
+    state.inProgress({ project_gid: "1" }, saved, { token: "t3", pages: 3, from: "2024-02-01T00:00:00.001Z", full: false, latest: undefined });
+    const snap = state.snapshot() as { states: Array<{ cursor: Record<string, string> }> };
+    expect(snap.states[0]!.cursor).toEqual({ modified_at: "2024-02-01T00:00:00.000000Z", sync: "feed-1", ...resume(3) });
+
+    const older = CursorState.oldestOf("tasks", cursor, true, [snap, blob(entry("2024-02-01T00:00:00.000Z", resume(2)))]);
+    expect(older.positionOf({ project_gid: "1" })!.extra.resume_pages).toBe("2");
+    // A settled position at the same cursor is newer than any part-read one; an older cursor wins.
+    const settled = CursorState.oldestOf("tasks", cursor, true, [blob(entry("2024-02-01T00:00:00.000Z")), snap]);
+    expect(settled.positionOf({ project_gid: "1" })!.extra.resume_pages).toBe("3");
+    const earlier = CursorState.oldestOf("tasks", cursor, true, [blob(entry("2024-01-15T00:00:00.000Z")), snap]);
+    expect(earlier.positionOf({ project_gid: "1" })!.extra.resume_pages).toBeUndefined();
+  });
+
+  it("completing the partition drops the resume point", () => {
+    const state = new CursorState("tasks", cursor, true, blob(entry("2024-02-01T00:00:00.000Z", resume(2))));
+    state.complete({ project_gid: "1" }, new Date("2024-02-01T00:00:00.001Z"), new Date("2024-03-01T00:00:00.000Z"), { sync: "feed-2" });
+    const snap = state.snapshot() as { states: Array<{ cursor: Record<string, string> }> };
+    expect(snap.states[0]!.cursor).toEqual({ modified_at: "2024-03-01T00:00:00.000000Z", sync: "feed-2" });
+  });
+});
