@@ -3,11 +3,9 @@
  * destination committed (each stream's records up to its last STATE) plus the resumed sync equals
  * the ground truth. Checked for a first sync and for an incremental sync after mutations.
  */
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../integration_tests/simulator/index.js";
-import { AIRBYTE_BIN, type AirbyteMessage, patConfig, runAirbyte, tempDir, writeJson } from "../helpers/cli.js";
-import { checkOutput } from "../helpers/secrets.js";
+import { AIRBYTE_BIN, type AirbyteMessage, patConfig, runAirbyte, runUntilKilled, tempDir, writeJson } from "../helpers/cli.js";
 import { applyToTable, mixedCatalog, stateFileOf } from "../helpers/sync.js";
 
 const STREAMS = ["projects", "tasks", "subtasks", "stories", "attachments", "status_updates"];
@@ -30,33 +28,11 @@ afterAll(async () => {
   await sim?.close();
 });
 
-/** Runs a read and SIGKILLs it once `killAfter` stdout lines have arrived; returns the whole lines. */
-function readUntilKilled(stateFile: string | undefined, killAfter: number): Promise<AirbyteMessage[]> {
-  return new Promise((resolve, reject) => {
-    const args = [AIRBYTE_BIN, "read", "--config", config, "--catalog", catalog, ...(stateFile ? ["--state", stateFile] : [])];
-    const child = spawn(process.execPath, args, { stdio: ["ignore", "pipe", "pipe"] });
-    let buffer = "";
-    let stderr = "";
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    const lines: string[] = [];
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        lines.push(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-        if (lines.length === killAfter) child.kill("SIGKILL");
-      }
-    });
-    child.on("error", reject);
-    child.on("close", () => {
-      clearTimeout(timer);
-      checkOutput("stdout of a killed read", lines.join("\n"));
-      checkOutput("stderr of a killed read", stderr);
-      resolve(lines.slice(0, killAfter).map((l) => JSON.parse(l) as AirbyteMessage));
-    });
-  });
+/** Runs a read and SIGKILLs it once `killAfter` stdout lines have arrived; returns those lines. */
+async function readUntilKilled(stateFile: string | undefined, killAfter: number): Promise<AirbyteMessage[]> {
+  const args = ["read", "--config", config, "--catalog", catalog, ...(stateFile ? ["--state", stateFile] : [])];
+  const { lines } = await runUntilKilled(AIRBYTE_BIN, args, (_line, count) => count === killAfter);
+  return lines.map((l) => JSON.parse(l) as AirbyteMessage);
 }
 
 /** What a destination commits: each stream's records up to that stream's last STATE. */

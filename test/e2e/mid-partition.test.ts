@@ -3,12 +3,10 @@
  * (once a page's tasks and everything read because of them are emitted), and a sync killed there
  * resumes from the next page's token instead of the project's first page, losing nothing.
  */
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../integration_tests/simulator/index.js";
-import { AIRBYTE_BIN, type AirbyteMessage, patConfig, runAirbyte, tempDir, writeJson } from "../helpers/cli.js";
+import { AIRBYTE_BIN, type AirbyteMessage, patConfig, runAirbyte, runUntilKilled, tempDir, writeJson } from "../helpers/cli.js";
 import { type RecordingProxy, startRecordingProxy } from "../helpers/recording-proxy.js";
-import { checkOutput } from "../helpers/secrets.js";
 import { applyToTable, mixedCatalog, stateFileOf } from "../helpers/sync.js";
 
 const STREAMS = ["tasks", "stories"];
@@ -50,43 +48,13 @@ function partResumed(message: AirbyteMessage): PartitionState | undefined {
   return blob.parent_state?.tasks?.states?.find((s) => Number(s.cursor.resume_pages) >= 2);
 }
 
-/** Runs a read and SIGKILLs it right after the first STATE that `stop` picks; returns the lines up to it. */
-function readUntil(configPath: string, stop: (m: AirbyteMessage) => boolean): Promise<AirbyteMessage[]> {
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [AIRBYTE_BIN, "read", "--config", configPath, "--catalog", catalog], { stdio: ["ignore", "pipe", "pipe"] });
-    const messages: AirbyteMessage[] = [];
-    let buffer = "";
-    let stderr = "";
-    let stopped = false;
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while (!stopped && (nl = buffer.indexOf("\n")) >= 0) {
-        const message = JSON.parse(buffer.slice(0, nl)) as AirbyteMessage;
-        buffer = buffer.slice(nl + 1);
-        messages.push(message);
-        if (stop(message)) {
-          stopped = true;
-          child.kill("SIGKILL");
-        }
-      }
-    });
-    child.on("error", reject);
-    child.on("close", () => {
-      clearTimeout(timer);
-      checkOutput("stdout of a killed read", messages.map((m) => JSON.stringify(m)).join("\n"));
-      checkOutput("stderr of a killed read", stderr);
-      resolve(messages);
-    });
-  });
-}
-
 describe("mid-partition checkpoints (medium dataset)", () => {
   it("a sync killed inside a project resumes from the next page's token and loses nothing", async () => {
     const configPath = config();
-    const killed = await readUntil(configPath, (m) => partResumed(m) !== undefined);
+    const run = await runUntilKilled(AIRBYTE_BIN, ["read", "--config", configPath, "--catalog", catalog], (line) =>
+      partResumed(JSON.parse(line) as AirbyteMessage) !== undefined,
+    );
+    const killed = run.lines.map((l) => JSON.parse(l) as AirbyteMessage);
     const last = killed.at(-1)!;
     const part = partResumed(last);
     expect(part, "a tasks STATE with a project read part of the way (2+ pages)").toBeDefined();

@@ -40,6 +40,53 @@ export function writeJson(dir: string, name: string, value: unknown): string {
   return file;
 }
 
+/**
+ * Runs `node bin ...args` and SIGKILLs it right after the stdout line for which `stop(line, count)`
+ * is true (`count` lines so far); resolves with the whole lines up to that one (all of them when
+ * none stopped it), and exit code null when it was killed. Its outputs are checked for secrets.
+ */
+export function runUntilKilled(
+  bin: string,
+  args: string[],
+  stop: (line: string, count: number) => boolean,
+  timeoutMs = 60_000,
+): Promise<{ lines: string[]; code: number | null }> {
+  return new Promise((resolvePromise, reject) => {
+    const child = spawn(process.execPath, [bin, ...args], { stdio: ["ignore", "pipe", "pipe"] });
+    const lines: string[] = [];
+    let buffer = "";
+    let stderr = "";
+    let stopped = false;
+    const timer = setTimeout(() => child.kill("SIGKILL"), timeoutMs);
+    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
+    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
+      buffer += chunk;
+      let nl: number;
+      while (!stopped && (nl = buffer.indexOf("\n")) >= 0) {
+        const line = buffer.slice(0, nl);
+        buffer = buffer.slice(nl + 1);
+        lines.push(line);
+        if (stop(line, lines.length)) {
+          stopped = true;
+          child.kill("SIGKILL");
+        }
+      }
+    });
+    child.on("error", reject);
+    child.on("close", (code) => {
+      clearTimeout(timer);
+      try {
+        checkOutput(`stdout of ${args.join(" ")} (killed)`, lines.join("\n"));
+        checkOutput(`stderr of ${args.join(" ")} (killed)`, stderr);
+      } catch (error) {
+        reject(error);
+        return;
+      }
+      resolvePromise({ lines, code: stopped ? null : code });
+    });
+  });
+}
+
 /** Runs `node dist/src/cli/airbyte.js ...args`, bounded by `timeoutMs`. */
 export function runAirbyte(args: string[], timeoutMs = 120_000, bin = AIRBYTE_BIN): Promise<CliResult> {
   return new Promise((resolvePromise, reject) => {

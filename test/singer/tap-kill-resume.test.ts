@@ -3,11 +3,9 @@
  * (what Meltano keeps) loses nothing: the records before that STATE plus the resumed sync equal
  * the ground truth, for a first sync and for an incremental sync after mutations.
  */
-import { spawn } from "node:child_process";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../integration_tests/simulator/index.js";
-import { patConfig, tempDir, writeJson } from "../helpers/cli.js";
-import { checkOutput } from "../helpers/secrets.js";
+import { patConfig, runUntilKilled, tempDir, writeJson } from "../helpers/cli.js";
 import { TAP_BIN, runTap } from "../helpers/singer.js";
 
 const STREAMS = ["tasks", "subtasks", "stories", "attachments"];
@@ -43,34 +41,11 @@ afterAll(async () => {
 });
 
 /** Runs the tap with `state` and SIGKILLs it after `killAfter` stdout lines (undefined: runs to the end). */
-function runTapUntil(state: unknown, killAfter: number | undefined, name: string): Promise<{ messages: SingerMessage[]; code: number | null }> {
+async function runTapUntil(state: unknown, killAfter: number | undefined, name: string): Promise<{ messages: SingerMessage[]; code: number | null }> {
   const args = ["--config", config, "--catalog", catalog];
   if (state !== undefined) args.push("--state", writeJson(dir, `${name}.json`, state));
-  return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, [TAP_BIN, ...args], { stdio: ["ignore", "pipe", "pipe"] });
-    const lines: string[] = [];
-    let buffer = "";
-    let stderr = "";
-    const timer = setTimeout(() => child.kill("SIGKILL"), 60_000);
-    child.stderr.setEncoding("utf8").on("data", (chunk: string) => (stderr += chunk));
-    child.stdout.setEncoding("utf8").on("data", (chunk: string) => {
-      buffer += chunk;
-      let nl: number;
-      while ((nl = buffer.indexOf("\n")) >= 0) {
-        lines.push(buffer.slice(0, nl));
-        buffer = buffer.slice(nl + 1);
-        if (lines.length === killAfter) child.kill("SIGKILL");
-      }
-    });
-    child.on("error", reject);
-    child.on("close", (code) => {
-      clearTimeout(timer);
-      checkOutput(`stdout of tap-asana ${args.join(" ")}`, lines.join("\n"));
-      checkOutput(`stderr of tap-asana ${args.join(" ")}`, stderr);
-      const kept = killAfter === undefined ? lines : lines.slice(0, killAfter);
-      resolve({ messages: kept.map((l) => JSON.parse(l) as SingerMessage), code });
-    });
-  });
+  const { lines, code } = await runUntilKilled(TAP_BIN, args, (_line, count) => count === killAfter);
+  return { messages: lines.map((l) => JSON.parse(l) as SingerMessage), code };
 }
 
 /** What a target keeps of a run: the records before the last STATE, and that STATE's value. */
