@@ -152,16 +152,20 @@ export function generateFieldsSource(oasText: string): string {
     ...STREAM_COMPONENTS.map(([stream, full]) => `  ${stream}: ${JSON.stringify(full)},`),
     "};",
     "",
-    "/** Full record fields per stream, in spec order. */",
-    "export const RECORD_FIELDS: Readonly<Record<StreamName, Readonly<Record<string, FieldSpec>>>> = {",
   );
-  for (const [stream, full] of STREAM_COMPONENTS) {
+  // One constant per response component (tasks and subtasks share TaskResponse), then the map.
+  for (const full of [...new Set(STREAM_COMPONENTS.map(([, component]) => component))]) {
     const flat = resolver.flatten({ $ref: `#/components/schemas/${full}` });
     const props = isObj(flat.node.properties) ? flat.node.properties : {};
-    out.push(`  ${stream}: {`);
-    for (const [name, value] of Object.entries(props)) out.push(`    ${name}: ${fieldSpecSource(resolver, value, refs)},`);
-    out.push("  },");
+    out.push(`const ${full}: Readonly<Record<string, FieldSpec>> = {`);
+    for (const [name, value] of Object.entries(props)) out.push(`  ${name}: ${fieldSpecSource(resolver, value, refs)},`);
+    out.push("};", "");
   }
+  out.push(
+    "/** Full record fields per stream, in spec order. */",
+    "export const RECORD_FIELDS: Readonly<Record<StreamName, Readonly<Record<string, FieldSpec>>>> = {",
+    ...STREAM_COMPONENTS.map(([stream, full]) => `  ${stream}: ${full},`),
+  );
   out.push("};", "", "/** Fields of the compact record each list endpoint returns without opt_fields. */");
   out.push("export const COMPACT_FIELDS: Readonly<Record<StreamName, readonly string[]>> = {");
   for (const [stream, , compact] of STREAM_COMPONENTS) {
