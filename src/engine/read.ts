@@ -245,7 +245,7 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     run.openPartitions++;
     const withSelf = [...origins, progress];
     if (feed) {
-      const savedToken = run.cursorState.positionOf(partition)?.extra.sync;
+      const savedToken = saved?.extra.sync;
       schedule({ run, kind: "feed", def: feed.feed, slice, extra: emptyParts(), token: savedToken, progress, origins: withSelf });
     } else {
       scheduleListing(progress, slice, withSelf);
@@ -305,7 +305,8 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
   // ---- completion and state -----------------------------------------------------------------
 
   const checkpoint = async (run: StreamRun, force: boolean): Promise<void> => {
-    if (!run.selected || !run.incremental) return;
+    // A failed stream keeps the last state it sent: nothing after its failure is vouched for.
+    if (!run.selected || !run.incremental || run.failure) return;
     const now = Date.now();
     if (!force && now - run.lastCheckpoint < checkpointInterval) return;
     run.lastCheckpoint = now;
@@ -484,7 +485,12 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
 
   const process = async (item: WorkItem): Promise<void> => {
     const { run } = item;
-    if (run.failure || fatal) return;
+    if (run.failure || fatal) {
+      // Not read: every partition waiting for it must not settle (its position would pass records
+      // never emitted).
+      for (const origin of item.origins) origin.failed = true;
+      return;
+    }
     if (run.selected && !run.runningSent) {
       run.runningSent = true;
       await emitter.streamStatus(run.name, "RUNNING");
@@ -593,6 +599,15 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
       active++;
       try {
         await process(item);
+      } catch (error) {
+        // Anything thrown after the fetch (a template in a filter, a write): the item's partitions
+        // must not settle. Our own errors fail the stream; anything else is a bug and stops the sync.
+        if (error instanceof ConnectorError) fail(item, error);
+        else {
+          const bug = systemError(`Reading ${item.run.name} failed: ${errorMessage(error)}`, error instanceof Error ? error.stack : undefined);
+          fail(item, bug);
+          fatal ??= bug;
+        }
       } finally {
         active--;
         item.run.pending--;
@@ -625,7 +640,17 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
       schedulePartition(run, {}, emptyParts(), []);
     }
   }
-  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, worker));
+  // A worker that throws (its output failed) stops the others before the error goes up.
+  const guarded = async (): Promise<void> => {
+    try {
+      await worker();
+    } catch (error) {
+      fatal ??= error instanceof ConnectorError ? error : systemError(`The sync stopped: ${errorMessage(error)}`);
+      notify();
+      throw error;
+    }
+  };
+  await Promise.all(Array.from({ length: Math.max(1, options.concurrency) }, guarded));
 
   // Anything not finished (a fatal error stopped the sync) ends INCOMPLETE.
   for (const name of options.selected) {
