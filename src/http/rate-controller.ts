@@ -19,6 +19,8 @@
  *
  * The constants are measured with `npm run bench:throttle` (bench/README.md).
  */
+import { setTimeout as sleep } from "node:timers/promises";
+
 export interface RateControllerOptions {
   initialRate: number;
   maxRate: number;
@@ -35,21 +37,12 @@ export interface RateControllerOptions {
   ceilingHeadroom?: number;
 }
 
-export interface RateSample {
-  /** ms since the controller started */
-  t: number;
-  rate: number;
-}
-
 export interface RateStats {
   rate: number;
   dispatched: number;
   rateLimited: number;
   peakInFlight: number;
-  history: RateSample[];
 }
-
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 export class RateController {
   private rate: number;
@@ -69,7 +62,6 @@ export class RateController {
   private lastDecreaseAt = -Infinity;
   private inFlight = 0;
   private readonly waiters: Array<() => void> = [];
-  private readonly started = performance.now();
   private readonly stats: RateStats;
 
   constructor(options: RateControllerOptions) {
@@ -81,15 +73,18 @@ export class RateController {
     this.additiveIncrease = options.additiveIncrease ?? 1;
     this.decreaseFactor = options.decreaseFactor ?? 0.5;
     this.pacingCeiling = this.maxRate * (1 - (options.ceilingHeadroom ?? 0.02));
-    this.stats = { rate: this.rate, dispatched: 0, rateLimited: 0, peakInFlight: 0, history: [{ t: 0, rate: this.rate }] };
+    this.stats = { rate: this.rate, dispatched: 0, rateLimited: 0, peakInFlight: 0 };
   }
 
   /** Waits for a concurrency slot and the next dispatch time; returns the slot's release. */
   async acquire(): Promise<() => void> {
     if (this.inFlight >= this.maxConcurrency) {
+      // A releasing request hands its slot straight to the first waiter (inFlight stays counted),
+      // so a caller arriving meanwhile cannot take it too.
       await new Promise<void>((resolve) => this.waiters.push(resolve));
+    } else {
+      this.inFlight++;
     }
-    this.inFlight++;
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight);
     for (;;) {
       const now = performance.now();
@@ -111,8 +106,9 @@ export class RateController {
     return () => {
       if (released) return;
       released = true;
-      this.inFlight--;
-      this.waiters.shift()?.();
+      const next = this.waiters.shift();
+      if (next) next();
+      else this.inFlight--;
     };
   }
 
@@ -146,16 +142,10 @@ export class RateController {
   }
 
   snapshot(): RateStats {
-    return { ...this.stats, rate: this.rate, history: [...this.stats.history] };
+    return { ...this.stats, rate: this.rate };
   }
 
   private setRate(rate: number): void {
     this.rate = Math.min(this.maxRate, Math.max(this.minRate, rate));
-    const history = this.stats.history;
-    const t = performance.now() - this.started;
-    const last = history[history.length - 1]!;
-    // Keep the history small: one sample per 250 ms at most.
-    if (t - last.t >= 250) history.push({ t, rate: this.rate });
-    else last.rate = this.rate;
   }
 }

@@ -58,3 +58,24 @@ describe("RateController (AIMD)", () => {
     expect(rc.snapshot().peakInFlight).toBe(2);
   });
 });
+
+describe("RateController concurrency cap", () => {
+  it("hands a released slot to the waiter, so a newcomer cannot push requests in flight over the cap", async () => {
+    const rc = new RateController({ initialRate: 1e6, maxRate: 1e6, maxConcurrency: 2, ceilingHeadroom: 0 });
+    const a = await rc.acquire();
+    const b = await rc.acquire();
+    const waiting = rc.acquire();
+    a();
+    const newcomer = rc.acquire();
+    const c = await waiting;
+    // The newcomer waits for a slot: B and C hold both.
+    const state = await Promise.race([newcomer.then(() => "acquired"), new Promise((r) => setTimeout(() => r("waiting"), 20))]);
+    expect(state).toBe("waiting");
+    expect(rc.snapshot().peakInFlight).toBe(2);
+    b();
+    const d = await newcomer;
+    c();
+    d();
+    expect(rc.snapshot().peakInFlight).toBe(2);
+  });
+});
