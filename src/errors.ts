@@ -35,11 +35,13 @@ export function errorMessage(error: unknown): string {
 
 /**
  * Any thrown value as a ConnectorError: ours keep their failure type, a bad command line is a
- * config_error (with the usage), anything else is a system_error (a bug), reported without its
- * stack.
+ * config_error (with the usage), anything else is a system_error (a bug), whose message carries
+ * no stack (the stack goes to the internal message, redacted like every output).
  */
 export function asConnectorError(error: unknown, usage: string): ConnectorError {
   if (error instanceof ConnectorError) return error;
-  if ((error as { code?: string }).code?.startsWith("ERR_PARSE_ARGS")) return configError(`${errorMessage(error)}. ${usage}`);
-  return systemError(`An unexpected error stopped the connector: ${errorMessage(error)}`);
+  // Anything may be thrown (null, a string, an object whose `code` is not a string).
+  const code = error !== null && typeof error === "object" ? (error as { code?: unknown }).code : undefined;
+  if (typeof code === "string" && code.startsWith("ERR_PARSE_ARGS")) return configError(`${errorMessage(error)}. ${usage}`);
+  return systemError(`An unexpected error stopped the connector: ${errorMessage(error)}`, error instanceof Error ? error.stack : undefined);
 }

@@ -15,7 +15,7 @@ import { parseStateInput } from "../engine/state.js";
 import { ConnectorError, asConnectorError, configError } from "../errors.js";
 import { AirbyteWriter, type AirbyteStream } from "../protocol/airbyte.js";
 import { LineOutput } from "../protocol/output.js";
-import { type Redactor, secrets } from "../protocol/redact.js";
+import { secrets } from "../protocol/redact.js";
 import { readJsonFile } from "./inputs.js";
 import { type Runtime, createRuntime, loadSpec } from "./runtime.js";
 
@@ -40,6 +40,7 @@ function parse(argv: string[]): Args {
       catalog: { type: "string" },
       state: { type: "string" },
       manifest: { type: "string" },
+      // Accepted (Airbyte's Python entrypoint takes it) and ignored: logs go out as LOG messages regardless.
       debug: { type: "boolean" },
     },
   });
@@ -53,7 +54,7 @@ function required(value: string | undefined, flag: string, command: string): str
   return value;
 }
 
-export function toAirbyteStreams(runtime: Runtime): AirbyteStream[] {
+function toAirbyteStreams(runtime: Runtime): AirbyteStream[] {
   return streamInfos(runtime.source).map((s) => ({
     name: s.name,
     json_schema: s.schema,
@@ -89,7 +90,7 @@ function parseCatalog(path: string): CatalogSelection[] {
   });
 }
 
-async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): Promise<number> {
+async function run(argv: string[], writer: AirbyteWriter): Promise<number> {
   const args = parse(argv);
   switch (args.command) {
     case "spec": {
@@ -100,7 +101,7 @@ async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): P
     case "check": {
       let runtime: Runtime;
       try {
-        runtime = createRuntime(args.manifest, required(args.config, "config", "check"), redactor, writer);
+        runtime = createRuntime(args.manifest, required(args.config, "config", "check"), writer);
       } catch (error) {
         if (error instanceof ConnectorError && error.failureType === "config_error") {
           await writer.connectionStatus("FAILED", error.message);
@@ -121,7 +122,7 @@ async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): P
       return 0;
     }
     case "discover": {
-      const runtime = createRuntime(args.manifest, required(args.config, "config", "discover"), redactor, writer);
+      const runtime = createRuntime(args.manifest, required(args.config, "config", "discover"), writer);
       await runtime.close();
       await writer.catalog(toAirbyteStreams(runtime));
       return 0;
@@ -129,7 +130,7 @@ async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): P
     case "read": {
       const configPath = required(args.config, "config", "read");
       const catalogPath = required(args.catalog, "catalog", "read");
-      const runtime = createRuntime(args.manifest, configPath, redactor, writer);
+      const runtime = createRuntime(args.manifest, configPath, writer);
       try {
         const selection = parseCatalog(catalogPath);
         const states = args.state ? parseStateInput(readJsonFile(args.state, "state"), args.state) : new Map();
@@ -144,7 +145,7 @@ async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): P
           fields: new Map(selection.filter((s) => s.fields).map((s) => [s.name, s.fields!])),
           incremental: new Set(known.filter((s) => s.syncMode === "incremental").map((s) => s.name)),
           states,
-          checkpointIntervalMs: runtime.checkpointIntervalMs,
+          checkpointIntervalMs: runtime.settings.checkpointIntervalMs,
         });
         const rate = runtime.env.rate.snapshot();
         const counts = [...result.recordsByStream].map(([name, n]) => `${name}=${n}`).join(", ");
@@ -170,12 +171,11 @@ async function run(argv: string[], writer: AirbyteWriter, redactor: Redactor): P
 }
 
 export async function main(argv: string[]): Promise<number> {
-  const redactor = secrets;
-  const out = new LineOutput(process.stdout, redactor);
+  const out = new LineOutput(process.stdout, secrets);
   const writer = new AirbyteWriter(out);
   let code: number;
   try {
-    code = await run(argv, writer, redactor);
+    code = await run(argv, writer);
   } catch (error) {
     await writer.connectorError(asConnectorError(error, USAGE));
     code = 1;

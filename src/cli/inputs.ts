@@ -6,7 +6,7 @@ import { readFileSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import addFormatsImport from "ajv-formats";
 import { type ParseError, parse as parseJsonc } from "jsonc-parser";
-import { configError } from "../errors.js";
+import { configError, systemError } from "../errors.js";
 import { propertySchema } from "../json-schema.js";
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
@@ -136,7 +136,8 @@ export function validateConfig(config: Record<string, unknown>, spec: Record<str
   try {
     validate = ajv.compile(spec);
   } catch (error) {
-    throw configError(`The connector's spec is not a valid JSON Schema: ${(error as Error).message}`);
+    // The spec ships with the connector: a bug of ours, not something the user can fix.
+    throw systemError(`The connector's spec is not a valid JSON Schema: ${(error as Error).message}`);
   }
   const visible = Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith("_")));
   if (validate(visible)) return;

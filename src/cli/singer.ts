@@ -127,7 +127,7 @@ async function about(args: Args, out: LineOutput): Promise<void> {
 
 async function discover(args: Args, out: LineOutput, logs: LogLines): Promise<number> {
   const config = readConfig(args, "--discover");
-  const runtime = createRuntime(args.manifest, config, secrets, new SingerWriter(out, logs));
+  const runtime = createRuntime(args.manifest, config, new SingerWriter(out, logs));
   await runtime.close();
   await out.writeLine(JSON.stringify(toSingerCatalog(streamInfos(runtime.source)), null, 2));
   return 0;
@@ -139,7 +139,7 @@ async function sync(args: Args, out: LineOutput, logs: LogLines): Promise<number
   // ones of streams not synced now are carried over into every STATE.
   const bookmarks = args.state ? parseBookmarks(readJsonFile(args.state, "state"), args.state) : new Map<string, Record<string, unknown>>();
   const writer = new SingerWriter(out, logs, { bookmarks });
-  const runtime = createRuntime(args.manifest, config, secrets, writer);
+  const runtime = createRuntime(args.manifest, config, writer);
   try {
     const catalog = args.catalog ? parseSingerCatalog(readJsonFile(args.catalog, "catalog"), args.catalog) : undefined;
     const selection = selectStreams(streamInfos(runtime.source), catalog);
@@ -156,7 +156,7 @@ async function sync(args: Args, out: LineOutput, logs: LogLines): Promise<number
       ...(selection.fields.size ? { fields: selection.fields } : {}),
       incremental: new Set(known.filter((s) => s.syncMode === "incremental").map((s) => s.name)),
       states: bookmarks,
-      checkpointIntervalMs: runtime.checkpointIntervalMs,
+      checkpointIntervalMs: runtime.settings.checkpointIntervalMs,
     });
     const rate = runtime.env.rate.snapshot();
     const counts = [...result.recordsByStream].map(([name, n]) => `${name}=${n}`).join(", ");

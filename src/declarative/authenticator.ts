@@ -70,6 +70,10 @@ export function buildAuthenticator(
     case "ApiKeyAuthenticator": {
       const token = requiredSecret(optionalString(node, "api_token", where) ?? "", config, where, "API key");
       const option = isNode(node.inject_into) ? node.inject_into : undefined;
+      const target = option ? (optionalString(option, "inject_into", where) ?? "header") : "header";
+      if (target !== "header") {
+        throw systemError(`Manifest: ${where}.inject_into.inject_into is "${target}"; this runtime sends API keys as headers only`);
+      }
       const header = optionalString(node, "header", where) ?? (option ? optionalString(option, "field_name", where) : undefined);
       if (!header) throw systemError(`Manifest: ${where} needs header or inject_into.field_name`);
       secrets.add(token);

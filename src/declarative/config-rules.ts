@@ -12,7 +12,14 @@ function baseSchemaOf(strategy: ManifestNode, where: string, config: Record<stri
   if (nodeType(strategy) !== "ValidateAdheresToSchema") unsupported(strategy, where, ["ValidateAdheresToSchema"]);
   const raw = strategy.base_schema;
   const schema = typeof raw === "string" ? interpolate(raw, { config }) : raw;
-  const parsed = typeof schema === "string" ? (JSON.parse(schema) as unknown) : schema;
+  let parsed: unknown = schema;
+  if (typeof schema === "string") {
+    try {
+      parsed = JSON.parse(schema) as unknown;
+    } catch (error) {
+      throw systemError(`Manifest: ${where}.base_schema is not valid JSON`, String(error));
+    }
+  }
   if (!isNode(parsed)) throw systemError(`Manifest: ${where}.base_schema must be a JSON schema object`);
   return parsed;
 }
@@ -50,7 +57,12 @@ export function applyConfigValidations(spec: unknown, config: Record<string, unk
     } else {
       return unsupported(validation, where, ["PredicateValidator", "DpathValidator"]);
     }
-    const validate = ajv.compile(schema);
+    let validate: ReturnType<typeof ajv.compile>;
+    try {
+      validate = ajv.compile(schema);
+    } catch (error) {
+      throw systemError(`Manifest: ${where}.validation_strategy.base_schema is not a valid JSON Schema`, String(error));
+    }
     for (const value of values) {
       if (validate(value)) continue;
       const advice = typeof schema.description === "string" ? schema.description : schema.title;

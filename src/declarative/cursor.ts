@@ -73,7 +73,7 @@ export function buildCursor(node: ManifestNode | undefined, where: string, confi
   const endOptionNode = optionalChild(node, "end_time_option", where);
   return {
     cursorField,
-    format: (date) => (datetimeFormat === "%s" ? String(Math.floor(date.getTime() / 1000)) : strftime(date, datetimeFormat)),
+    format: (date) => strftime(date, datetimeFormat),
     parse: (value) => {
       for (const f of formats) {
         const d = parseDatetime(value, f);

@@ -125,12 +125,18 @@ function buildBackoff(node: ManifestNode, where: string, config: Record<string, 
   switch (nodeType(node)) {
     case "WaitTimeFromHeader": {
       const header = String(node.header ?? "").toLowerCase();
-      const regex = typeof node.regex === "string" ? new RegExp(node.regex) : undefined;
+      let regex: RegExp | undefined;
+      try {
+        regex = typeof node.regex === "string" ? new RegExp(node.regex) : undefined;
+      } catch (error) {
+        throw systemError(`Manifest: ${where}.regex is not a valid regular expression`, String(error));
+      }
       const max = node.max_waiting_time_in_seconds === undefined ? undefined : Number(node.max_waiting_time_in_seconds);
       return (outcome) => {
         const raw = outcome.headers[header];
         if (raw === undefined) return undefined;
-        const text = regex ? (regex.exec(raw)?.[1] ?? regex.exec(raw)?.[0]) : raw;
+        const match = regex?.exec(raw);
+        const text = regex ? (match?.[1] ?? match?.[0]) : raw;
         const seconds = Number(text);
         if (!Number.isFinite(seconds) || seconds < 0) return undefined;
         return max !== undefined ? Math.min(seconds, max) : seconds;

@@ -19,6 +19,7 @@ import { interpolateString } from "../manifest/interpolation.js";
 import { secrets } from "../protocol/redact.js";
 import type { Authenticator } from "./authenticator.js";
 import { type ManifestNode, optionalString } from "./node.js";
+import { setTimeout as sleep } from "node:timers/promises";
 
 /** Refresh this long before expiry at most (tokens living 1 hour are refreshed 5 minutes early). */
 const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
@@ -58,7 +59,6 @@ interface Settings {
   retryDelayMs: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 /** One instance per endpoint and credentials in this process (every stream's requester shares it). */
 const shared = new Map<string, OAuthAuthenticator>();

@@ -3,7 +3,7 @@
  * URL join follows the CDK (PROTOCOL-NOTES §2.3): the path loses its leading "/" and url_base gets
  * a trailing "/", so `https://app.asana.com/api/1.0` + `/projects` keeps `/api/1.0`.
  */
-import { configError, systemError } from "../errors.js";
+import { systemError } from "../errors.js";
 import { type InterpolationContext, assertTemplate, interpolateString } from "../manifest/interpolation.js";
 import { type Authenticator, buildAuthenticator } from "./authenticator.js";
 import { type ErrorHandler, buildErrorHandler } from "./error-handler.js";
@@ -115,11 +115,14 @@ export class HttpRequester {
   build(slice: Record<string, unknown>, nextPageToken: unknown, page: PageRequest, extra: RequestParts): BuiltRequest {
     const context = this.context(slice, nextPageToken);
     const base = interpolateString(this.urlBase, context);
+    const path = page.path || interpolateString(this.path, context);
     let url: URL;
     try {
-      url = new URL(page.path ? joinUrl(base, page.path) : joinUrl(base, interpolateString(this.path, context)));
+      url = new URL(joinUrl(base, path));
     } catch {
-      throw configError(`The API base URL ${JSON.stringify(base)} is not a valid URL`);
+      // The spec's pattern already rejected a bad base_url: what is left is a path of the manifest
+      // or of the API's next page.
+      throw systemError(`Could not build a request URL from ${JSON.stringify(base)} and the path ${JSON.stringify(path)}`);
     }
     const query: Record<string, string> = {};
     for (const [key, template] of Object.entries(this.params)) {

@@ -11,6 +11,7 @@ import { ConnectorError, transientError } from "../errors.js";
 import { type HttpClient, NetworkError } from "../http/client.js";
 import type { RateController } from "../http/rate-controller.js";
 import type { SyncEmitter } from "../protocol/emitter.js";
+import { setTimeout as sleep } from "node:timers/promises";
 
 export type Slice = Record<string, unknown>;
 
@@ -32,7 +33,6 @@ export interface FetchEnvironment {
   backoffBaseSeconds: number;
 }
 
-const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
 
 function parseBody(text: string): unknown {
   if (text.trim() === "") return undefined;

@@ -17,6 +17,8 @@ export interface RuntimeSettings {
   maxRate: number;
   requestTimeoutMs: number;
   backoffBaseSeconds: number;
+  /** Minimum time between two checkpoints of a stream (test knob `_checkpoint_interval_ms`, default 1 s). */
+  checkpointIntervalMs: number;
 }
 
 export const DEFAULT_INITIAL_RATE = 1.25;
@@ -45,6 +47,13 @@ function positiveNumber(config: Record<string, unknown>, key: string): number | 
   return value;
 }
 
+function nonNegativeNumber(config: Record<string, unknown>, key: string): number | undefined {
+  const value = config[key];
+  if (value === undefined || value === null) return undefined;
+  if (typeof value !== "number" || !(value >= 0)) throw configError(`The config's ${key} must be a number of 0 or more`);
+  return value;
+}
+
 export function runtimeSettings(
   root: Record<string, unknown>,
   source: DeclarativeSource,
@@ -58,5 +67,6 @@ export function runtimeSettings(
     maxRate,
     requestTimeoutMs: (positiveNumber(config, "request_timeout_seconds") ?? 60) * 1000,
     backoffBaseSeconds: positiveNumber(config, "_backoff_base_seconds") ?? 1,
+    checkpointIntervalMs: nonNegativeNumber(config, "_checkpoint_interval_ms") ?? 1000,
   };
 }

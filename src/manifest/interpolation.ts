@@ -209,10 +209,12 @@ function toDate(value: unknown): Date {
 
 const pad = (n: number, width = 2): string => String(n).padStart(width, "0");
 
-/** strftime for the directives Airbyte manifests use, in UTC. */
+/** strftime for the directives Airbyte manifests use, in UTC (`%s` epoch seconds, `%ms` epoch milliseconds). */
 export function strftime(date: Date, format: string): string {
-  return format.replace(/%([YmdHMSfzZsjy%])/g, (_, d: string) => {
+  return format.replace(/%(ms|[YmdHMSfzZsjy%])/g, (_, d: string) => {
     switch (d) {
+      case "ms":
+        return String(date.getTime());
       case "Y":
         return String(date.getUTCFullYear());
       case "y":
@@ -252,7 +254,6 @@ const MACROS: Record<string, unknown> = {
   max: (...values: unknown[]) => values.reduce((a, b) => ((a as number) >= (b as number) ? a : b)),
   day_delta: (days: number, format = "%Y-%m-%dT%H:%M:%S.%f%z") =>
     strftime(new Date(Date.now() + days * 86_400_000), format),
-  format_datetime: (value: unknown, format: string) =>
-    format === "%s" ? String(Math.floor(toDate(value).getTime() / 1000)) : strftime(toDate(value), format),
+  format_datetime: (value: unknown, format: string) => strftime(toDate(value), format),
   str_to_datetime: (value: string) => toDate(value).toISOString(),
 };

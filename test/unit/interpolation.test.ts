@@ -67,6 +67,9 @@ describe("interpolation", () => {
 
   it("offers Airbyte's macros", () => {
     expect(strftime(new Date("2024-03-05T10:11:12.345Z"), "%Y-%m-%dT%H:%M:%S.%fZ")).toBe("2024-03-05T10:11:12.345000Z");
+    // Epoch formats, as DatetimeBasedCursor writes them: seconds and milliseconds.
+    expect(strftime(new Date("2024-03-05T10:11:12.345Z"), "%s")).toBe("1709633472");
+    expect(strftime(new Date("2024-03-05T10:11:12.345Z"), "%ms")).toBe("1709633472345");
     expect(interpolateString("{{ format_datetime('2024-03-05T10:11:12Z', '%Y/%m/%d') }}", {})).toBe("2024/03/05");
     expect(interpolate("{{ timestamp('1970-01-02T00:00:00Z') }}", {})).toBe(86400);
     expect(interpolateString("{{ today_utc() }}", {})).toMatch(/^\d{4}-\d{2}-\d{2}$/);
