@@ -1,6 +1,8 @@
 /**
  * Generates schemas/<stream>.json (draft-07, one per stream) and src/generated/<stream>.ts (record
- * types, via json-schema-to-typescript) from Asana's OpenAPI spec.
+ * types, via json-schema-to-typescript) from Asana's OpenAPI spec, and writes each stream's
+ * `opt_fields` (every leaf of its schema as a dotted path, scripts/opt-fields.ts) into the
+ * `property_list` of manifest.yaml.
  *
  *   npm run gen:schemas                      # build, then write the files
  *   node dist/scripts/gen-schemas.js [--oas PATH] [--check] [--out-schemas DIR] [--out-types DIR]
@@ -9,6 +11,7 @@
  * --check            regenerate in memory; exit 1 and list the files that would change, else exit 0
  * --out-schemas DIR  where the JSON schemas go (default: <project root>/schemas)
  * --out-types DIR    where the TypeScript types go (default: <project root>/src/generated)
+ * --out-manifest DIR where manifest.yaml goes (default: <project root>; it is always read from there)
  *
  * The project root is found from this file's location (the nearest directory above it holding
  * package.json and tsconfig.json), so it works from scripts/ (vitest) and dist/scripts/ (node).
@@ -22,6 +25,7 @@ import { parseArgs } from "node:util";
 import { compile } from "json-schema-to-typescript";
 import { parse as parseYaml } from "yaml";
 import { type JsonObject, OasConverter } from "./oas-convert.js";
+import { optFieldPaths, rewriteManifest } from "./opt-fields.js";
 
 export interface StreamDefinition {
   /** Stream name, also the file name (schemas/<stream>.json, src/generated/<stream>.ts). */
@@ -32,8 +36,6 @@ export interface StreamDefinition {
   typeName: string;
   /** Properties the connector adds to the API's records (not in the spec). */
   extraProperties?: Record<string, JsonObject>;
-  /** Properties the spec calls non-nullable that Asana does send as null. */
-  nullable?: string[];
 }
 
 /** Airbyte's deletion marker: tombstones of records deleted since the last sync carry it. */
@@ -60,13 +62,7 @@ export const STREAMS: readonly StreamDefinition[] = [
   { stream: "attachments", component: "AttachmentResponse", typeName: "AttachmentRecord" },
   { stream: "project_templates", component: "ProjectTemplateResponse", typeName: "ProjectTemplateRecord" },
   { stream: "status_updates", component: "StatusUpdateResponse", typeName: "StatusUpdateRecord" },
-  {
-    stream: "webhooks",
-    component: "WebhookResponse",
-    typeName: "WebhookRecord",
-    // Null until the first delivery success or failure happens.
-    nullable: ["last_failure_at", "last_success_at", "next_attempt_after", "failure_deletion_timestamp"],
-  },
+  { stream: "webhooks", component: "WebhookResponse", typeName: "WebhookRecord" },
 ];
 
 export const GENERATOR_COMMAND = "npm run gen:schemas";
@@ -89,40 +85,41 @@ export function defaultOasPath(root: string = findProjectRoot()): string {
 }
 
 export interface GeneratedFile {
-  /** "schemas" or "types": which output directory the file belongs to. */
-  dir: "schemas" | "types";
+  /** Which output directory the file belongs to. */
+  dir: "schemas" | "types" | "manifest";
   /** File name inside that directory. */
   name: string;
   content: string;
 }
 
-/** Generates every output file in memory, in a fixed order. */
-export async function generateFiles(oasPath: string): Promise<GeneratedFile[]> {
+export const MANIFEST_FILE = "manifest.yaml";
+
+/**
+ * Generates every output file in memory, in a fixed order. `manifestPath` is the manifest whose
+ * `property_list`s are rewritten (default: the project's).
+ */
+export async function generateFiles(oasPath: string, manifestPath: string = join(findProjectRoot(), MANIFEST_FILE)): Promise<GeneratedFile[]> {
   const document: unknown = parseYaml(readFileSync(oasPath, "utf8"), { maxAliasCount: -1 });
   const converter = new OasConverter(document);
   const files: GeneratedFile[] = [];
+  const paths = new Map<string, string[]>();
   for (const def of STREAMS) {
     const comment =
       `${GENERATED_MARKER} (${GENERATOR_COMMAND}) from the Asana OpenAPI spec, ` +
       `components.schemas.${def.component}. Do not edit by hand: change the generator and re-run it.`;
     const schema = withOverrides(converter.rootSchema(def.component, comment), def);
+    paths.set(def.stream, optFieldPaths(schema, Object.keys(def.extraProperties ?? {})));
     files.push({ dir: "schemas", name: `${def.stream}.json`, content: `${JSON.stringify(schema, null, 2)}\n` });
     files.push({ dir: "types", name: `${def.stream}.ts`, content: await recordType(def, schema) });
   }
   files.push({ dir: "types", name: "index.ts", content: indexModule() });
+  files.push({ dir: "manifest", name: MANIFEST_FILE, content: rewriteManifest(readFileSync(manifestPath, "utf8"), paths) });
   return files;
 }
 
-/** Applies a stream's nullable overrides and extra properties. */
+/** Adds a stream's extra properties (the converter already made every property nullable). */
 function withOverrides(schema: JsonObject, def: StreamDefinition): JsonObject {
-  const properties = { ...(schema.properties as Record<string, JsonObject>) };
-  for (const name of def.nullable ?? []) {
-    const property = properties[name];
-    if (!property) throw new Error(`gen-schemas: ${def.stream}.${name} is not in ${def.component}`);
-    const type = property.type;
-    if (typeof type === "string") properties[name] = { ...property, type: [type, "null"] };
-  }
-  Object.assign(properties, def.extraProperties ?? {});
+  const properties = { ...(schema.properties as Record<string, JsonObject>), ...(def.extraProperties ?? {}) };
   return { ...schema, properties };
 }
 
@@ -168,6 +165,7 @@ function indexModule(): string {
 export interface OutputDirs {
   schemas: string;
   types: string;
+  manifest: string;
 }
 
 export interface Difference {
@@ -206,6 +204,7 @@ export function writeFiles(files: GeneratedFile[], dirs: OutputDirs): Difference
   const changes = differences(files, dirs);
   mkdirSync(dirs.schemas, { recursive: true });
   mkdirSync(dirs.types, { recursive: true });
+  mkdirSync(dirs.manifest, { recursive: true });
   for (const change of changes) {
     if (change.change === "delete") unlinkSync(change.path);
   }
@@ -216,7 +215,7 @@ export function writeFiles(files: GeneratedFile[], dirs: OutputDirs): Difference
   return changes;
 }
 
-const USAGE = `usage: node dist/scripts/gen-schemas.js [--oas PATH] [--check] [--out-schemas DIR] [--out-types DIR]`;
+const USAGE = `usage: node dist/scripts/gen-schemas.js [--oas PATH] [--check] [--out-schemas DIR] [--out-types DIR] [--out-manifest DIR]`;
 
 /** CLI entry point; returns the exit code (0 ok, 1 --check found changes, 2 usage or input error). */
 export async function main(argv: string[], log: (line: string) => void = console.log): Promise<number> {
@@ -229,6 +228,7 @@ export async function main(argv: string[], log: (line: string) => void = console
         check: { type: "boolean", default: false },
         "out-schemas": { type: "string" },
         "out-types": { type: "string" },
+        "out-manifest": { type: "string" },
         help: { type: "boolean", short: "h", default: false },
       },
       strict: true,
@@ -251,6 +251,7 @@ export async function main(argv: string[], log: (line: string) => void = console
   const dirs: OutputDirs = {
     schemas: resolve(args["out-schemas"] ?? join(root, "schemas")),
     types: resolve(args["out-types"] ?? join(root, "src", "generated")),
+    manifest: resolve(args["out-manifest"] ?? root),
   };
   const files = await generateFiles(oasPath);
   const show = (path: string) => {

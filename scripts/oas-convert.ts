@@ -5,8 +5,9 @@
  * Used by scripts/gen-schemas.ts. Pure: no I/O, output depends only on the input document.
  *
  * Rules (what the output may contain):
- * - Keywords kept: `type`, `format` (only `date` and `date-time`), `enum`, `items`, `properties`,
- *   `description` (shortened, top-level properties and the root only), `additionalProperties`
+ * - Keywords kept: `type`, `format` (only `date` and `date-time`), `items`, `properties`,
+ *   `description` (shortened, top-level properties and the root, plus the known values of an
+ *   enumeration at any level), `additionalProperties`
  *   (always `true`, on every schema whose type includes "object").
  * - Dropped: `example`, `x-*`, `readOnly`, `writeOnly`, `deprecated`, `required` (list endpoints
  *   return whatever `opt_fields` asked for, so no response field is guaranteed), other `format`s
@@ -27,17 +28,21 @@
  *       variants agree; `nullable` if any variant is nullable.
  *   `not`, `if`/`then`/`else`, `patternProperties`, `prefixItems`, `discriminator` are dropped (so the
  *   result is always a superset of what the OAS allows, never stricter).
- * - `nullable: true` -> the type becomes a list with "null" second (`["string", "null"]`), and `null`
- *   is appended to an `enum`.
+ * - Nullability: Asana sends null in many fields its spec calls non-nullable, so every property at
+ *   every level accepts null (`["string", "null"]`) whatever the spec says; only the root `gid`
+ *   (the primary key) is a plain `string`. Array `items` stay non-null (see below).
+ * - Vocabularies: Asana extends its enumerations over time (colours, subtypes, statuses), so no
+ *   `enum` constraint is emitted; the known values go into the description instead
+ *   ("Known values: a, b, c."), on nested properties too.
  * - Cycles and depth: object schemas nested deeper than `maxObjectDepth` levels below the root are
- *   emitted opaque, `{"type": "object", "additionalProperties": true}` (plus "null" when nullable).
+ *   emitted opaque, `{"type": ["object", "null"], "additionalProperties": true}`.
  *   Depth counts object boundaries: the root is level 0, a top-level property is level 1 (with the
  *   default of 2, `task.parent` -> TaskCompact keeps its own properties, and
  *   `task.memberships[].project` -> ProjectCompact keeps gid/resource_type/name, but objects inside
  *   those are opaque). Array `items` stay at the array's level. Recursion therefore always ends,
  *   whatever cycles the `$ref` graph has (task -> parent task, story -> story, ...).
  * - Array `items`: always one schema with a single type among object/string/number/integer/boolean
- *   (CAT `test_array_type`). A nullable item type loses its "null" (none in the current spec); an
+ *   (CAT `test_array_type`). An item loses the "null" every property gets; an
  *   item whose type cannot be made single (nested arrays, mixed unions) is an error, reported with
  *   its path, rather than silently producing an invalid schema.
  */
@@ -174,20 +179,15 @@ export class OasConverter {
   // Conversion of one flattened node.
 
   private convert(flat: Oas, level: number, path: string, withDescription: boolean): JsonObject {
-    const types = inferTypes(flat);
-    if (flat.nullable === true && types.length > 0 && !types.includes("null")) types.push("null");
+    const types = inferTypes(flat).filter((t) => t !== "null");
+    if (types.length > 0) types.push("null");
     const out: JsonObject = {};
-    if (withDescription) {
-      const description = this.shortDescription(flat.description);
-      if (description !== undefined) out.description = description;
-    }
+    const known = Array.isArray(flat.enum) ? knownValues(flat.enum as unknown[]) : undefined;
+    const description = withDescription ? this.shortDescription(flat.description) : undefined;
+    const text = [description, known].filter((part): part is string => part !== undefined).join(" ");
+    if (text !== "") out.description = text;
     if (types.length > 0) out.type = types.length === 1 ? types[0]! : types;
     if (typeof flat.format === "string" && KEPT_FORMATS.has(flat.format) && types.includes("string")) out.format = flat.format;
-    if (Array.isArray(flat.enum)) {
-      const values = (flat.enum as unknown[]).filter((v, i, all) => all.indexOf(v) === i) as Json[];
-      if (types.includes("null") && !values.includes(null)) values.push(null);
-      out.enum = values;
-    }
     if (types.includes("array")) out.items = this.convertItems(flat.items, level, `${path}[]`);
     if (types.includes("object")) {
       const raw = isObj(flat.properties) ? flat.properties : {};
@@ -211,7 +211,6 @@ export class OasConverter {
       // An array element may not be typed ["x", "null"] (CAT test_array_type): keep the single type.
       types = types.filter((t) => t !== "null");
       schema.type = types.length === 1 ? types[0]! : types;
-      if (Array.isArray(schema.enum)) schema.enum = schema.enum.filter((v) => v !== null);
     }
     if (types.length !== 1 || !ITEM_TYPES.has(types[0]!)) {
       throw new SchemaConversionError(
@@ -258,6 +257,12 @@ function mergeLaterWins(base: Oas, next: Oas): Oas {
     } else out[key] = value;
   }
   return out;
+}
+
+/** "Known values: a, b, c." for an enumeration (null left out: every property is nullable anyway). */
+function knownValues(values: unknown[]): string | undefined {
+  const listed = values.filter((v, i, all) => v !== null && all.indexOf(v) === i).map((v) => String(v));
+  return listed.length === 0 ? undefined : `Known values: ${listed.join(", ")}.`;
 }
 
 /** The JSON types a flattened node admits; [] when undeterminable (no constraint). */

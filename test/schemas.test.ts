@@ -16,6 +16,7 @@ import ts from "typescript";
 import { afterAll, describe, expect, it } from "vitest";
 import { parse as parseYaml } from "yaml";
 import { generateFiles, main } from "../scripts/gen-schemas.js";
+import { keywordUses } from "./helpers/schema-rules.js";
 import { OasConverter } from "../scripts/oas-convert.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
@@ -70,8 +71,11 @@ describe.skipIf(!OAS_PRESENT)("schema generation from ../shared/asana/asana_oas.
   });
 
   it("regenerating into a temp dir reproduces the committed files byte for byte", async () => {
-    const out = { schemas: join(temp, "schemas"), types: join(temp, "types") };
-    expect(await main(["--out-schemas", out.schemas, "--out-types", out.types], () => {})).toBe(0);
+    const out = { schemas: join(temp, "schemas"), types: join(temp, "types"), manifest: join(temp, "manifest") };
+    expect(await main(["--out-schemas", out.schemas, "--out-types", out.types, "--out-manifest", out.manifest], () => {})).toBe(0);
+    expect(readFileSync(join(ROOT, "manifest.yaml"), "utf8"), "manifest.yaml's property lists").toBe(
+      readFileSync(join(out.manifest, "manifest.yaml"), "utf8"),
+    );
     for (const [generated, committed] of [
       [out.schemas, SCHEMAS_DIR],
       [out.types, TYPES_DIR],
@@ -86,14 +90,14 @@ describe.skipIf(!OAS_PRESENT)("schema generation from ../shared/asana/asana_oas.
     // Deterministic: a second in-memory run gives the same bytes.
     const again = await generateFiles(OAS_PATH);
     for (const file of again) {
-      const dir = file.dir === "schemas" ? out.schemas : out.types;
+      const dir = out[file.dir];
       expect(file.content, file.name).toBe(readFileSync(join(dir, file.name), "utf8"));
     }
   });
 
   it("`--check` exits 1 and names the file when a generated file differs or is stale", async () => {
-    const out = { schemas: join(temp, "check-schemas"), types: join(temp, "check-types") };
-    const args = ["--out-schemas", out.schemas, "--out-types", out.types];
+    const out = { schemas: join(temp, "check-schemas"), types: join(temp, "check-types"), manifest: join(temp, "check-manifest") };
+    const args = ["--out-schemas", out.schemas, "--out-types", out.types, "--out-manifest", out.manifest];
     expect(await main(args, () => {})).toBe(0);
     expect(await main(["--check", ...args], () => {})).toBe(0);
     const tasks = join(out.schemas, "tasks.json");
@@ -299,22 +303,50 @@ describe("OAS -> draft-07 conversion rules", () => {
   it("ends cycles with opaque objects below the depth limit", () => {
     const level2 = (props.parent!.properties as Record<string, Obj>).parent!;
     expect(Object.keys(level2.properties as Obj)).toEqual(["gid", "parent", "children"]);
-    expect((level2.properties as Record<string, Obj>).parent).toEqual({ type: "object", additionalProperties: true });
-    expect((level2.properties as Record<string, Obj>).children).toEqual({ type: "array", items: { type: "object", additionalProperties: true } });
+    expect((level2.properties as Record<string, Obj>).parent).toEqual({ type: ["object", "null"], additionalProperties: true });
+    expect((level2.properties as Record<string, Obj>).children).toEqual({
+      type: ["array", "null"],
+      items: { type: "object", additionalProperties: true },
+    });
   });
 
-  it("merges oneOf/anyOf into one permissive object, and maps nullable/enum/format", () => {
+  it("merges oneOf/anyOf into one permissive object; every property but the root gid nullable; enums as known values", () => {
     expect(props.gid).toEqual({ type: "string" });
+    const nullableString = { type: ["string", "null"] };
     expect(props.member).toEqual({
       type: ["object", "null"],
-      properties: { gid: { type: "string" }, kind: { type: "string", enum: ["a", "b"] }, x: { type: "integer" }, y: { type: ["string", "null"] } },
+      properties: {
+        gid: nullableString,
+        kind: { description: "Known values: a, b.", type: ["string", "null"] },
+        x: { type: ["integer", "null"] },
+        y: nullableString,
+      },
       additionalProperties: true,
     });
     expect((props.list!.items as Obj).properties).toEqual((props.member!.properties as Obj));
-    expect(props.status).toEqual({ type: ["string", "null"], enum: ["x", "y", null] });
-    expect(props.when).toEqual({ type: "string", format: "date-time" });
-    expect(props.link).toEqual({ type: "string" });
-    expect(props.banned).toEqual({ type: "object", additionalProperties: true });
+    expect((props.list!.items as Obj).type, "array items stay non-null").toBe("object");
+    expect(props.status).toEqual({ description: "Known values: x, y.", type: ["string", "null"] });
+    expect(props.when).toEqual({ type: ["string", "null"], format: "date-time" });
+    expect(props.link).toEqual(nullableString);
+    expect(props.banned).toEqual({ type: ["object", "null"], additionalProperties: true });
+    expect(keywordUses(schema as Parameters<typeof keywordUses>[0], ["enum"]), "no closed vocabularies").toEqual([]);
+  });
+});
+
+describe.each(STREAM_NAMES)("schemas/%s.json holds for what Asana sends", (stream) => {
+  it("every property except the root gid accepts null, and no enum closes a vocabulary", () => {
+    const schema = readSchema(stream);
+    const problems: string[] = [];
+    const walk = (node: unknown, path: string, isItems: boolean): void => {
+      if (!isObj(node)) return;
+      const types = Array.isArray(node.type) ? node.type : [node.type];
+      if (!isItems && path !== "$" && path !== "$.gid" && !types.includes("null")) problems.push(`${path}: not nullable`);
+      if ("enum" in node) problems.push(`${path}: enum`);
+      if (isObj(node.properties)) for (const [name, child] of Object.entries(node.properties)) walk(child, `${path}.${name}`, false);
+      if (node.items !== undefined) walk(node.items, `${path}[]`, true);
+    };
+    walk(schema, "$", false);
+    expect(problems).toEqual([]);
   });
 });
 

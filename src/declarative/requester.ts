@@ -28,7 +28,9 @@ export interface BuiltRequest {
 /**
  * QueryProperties: a request parameter that lists the properties to fetch (Asana's opt_fields),
  * joined with commas. With a JsonSchemaPropertySelector, only the properties selected in the
- * catalog are asked for (plus `always_include_properties`).
+ * catalog are asked for (plus `always_include_properties`). A catalog selects top-level fields,
+ * and an entry of the list may be a dotted path into one (`assignee.name`): it is kept when its
+ * first segment is selected, so narrowing the columns never drops the sub-fields of a kept one.
  */
 export class QueryProperties {
   constructor(
@@ -52,9 +54,15 @@ export class QueryProperties {
   }
 
   render(selected: ReadonlySet<string> | undefined): string {
-    const chosen = this.selectable && selected ? this.propertyList.filter((p) => selected.has(p)) : this.propertyList;
+    const chosen = this.selectable && selected ? this.propertyList.filter((p) => selected.has(topLevelField(p))) : this.propertyList;
     return Array.from(new Set([...this.alwaysInclude, ...chosen])).join(",");
   }
+}
+
+/** The top-level field of a property path (`assignee.name` -> `assignee`). */
+export function topLevelField(path: string): string {
+  const dot = path.indexOf(".");
+  return dot < 0 ? path : path.slice(0, dot);
 }
 
 export function joinUrl(base: string, path: string): string {

@@ -15,19 +15,19 @@ export interface AttachmentRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * The name of the file.
    */
-  name?: string;
+  name?: string | null;
   /**
    * The service hosting the attachment. Valid values are `asana`, `dropbox`, `gdrive`, `onedrive`, `box`, `vimeo`, and `external`.
    */
-  resource_subtype?: string;
+  resource_subtype?: string | null;
   /**
    * The time at which this resource was created.
    */
-  created_at?: string;
+  created_at?: string | null;
   /**
    * The URL containing the content of the attachment. *Note:* May be null if the attachment is hosted by Box and will be null if the attachment is a Video Message hosted by Vimeo.
    */
@@ -39,26 +39,26 @@ export interface AttachmentRecord {
   /**
    * The service hosting the attachment. Valid values are `asana`, `dropbox`, `gdrive`, `onedrive`, `box`, `vimeo`, and `external`.
    */
-  host?: string;
+  host?: string | null;
   /**
    * The task this attachment is attached to.
    */
   parent?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     resource_subtype?: string | null;
     created_by?: {
-      gid?: string;
-      resource_type?: string;
+      gid?: string | null;
+      resource_type?: string | null;
       [k: string]: unknown;
-    };
+    } | null;
     [k: string]: unknown;
   } | null;
   /**
    * The size of the attachment in bytes. Only present when the `resource_subtype` is `asana`.
    */
-  size?: number;
+  size?: number | null;
   /**
    * The URL where the attachment can be viewed, which may be friendlier to users in a browser than just directing them to a raw file. May be null if no view URL exists for the service.
    */
@@ -66,6 +66,6 @@ export interface AttachmentRecord {
   /**
    * Whether the attachment is connected to the app making the request for the purposes of showing an app components widget. Only present when the `resource_subtype` is `external` or `gdrive`.
    */
-  connected_to_app?: boolean;
+  connected_to_app?: boolean | null;
   [k: string]: unknown;
 }

@@ -15,81 +15,66 @@ export interface ProjectTemplateRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * Name of the project template.
    */
-  name?: string;
+  name?: string | null;
   /**
    * Free-form textual information associated with the project template
    */
-  description?: string;
+  description?: string | null;
   /**
    * The description of the project template with formatting as HTML.
    */
-  html_description?: string;
+  html_description?: string | null;
   /**
    * True if the project template is public to its team.
    */
-  public?: boolean;
+  public?: boolean | null;
   /**
    * The current owner of the project template, may be null.
    */
   owner?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * A *team* is used to group related projects and people together within an organization. Each project in an organization is associated with a team.
    */
   team?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * Array of date variables in this project template. Calendar dates must be provided for these variables when instantiating a project.
    */
-  requested_dates?: {
-    gid?: string;
-    name?: string;
-    description?: string;
-    [k: string]: unknown;
-  }[];
-  /**
-   * Color of the project template.
-   */
-  color?:
-    | "dark-pink"
-    | "dark-green"
-    | "dark-blue"
-    | "dark-red"
-    | "dark-teal"
-    | "dark-brown"
-    | "dark-orange"
-    | "dark-purple"
-    | "dark-warm-gray"
-    | "light-pink"
-    | "light-green"
-    | "light-blue"
-    | "light-red"
-    | "light-teal"
-    | "light-brown"
-    | "light-orange"
-    | "light-purple"
-    | "light-warm-gray"
+  requested_dates?:
+    | {
+        gid?: string | null;
+        name?: string | null;
+        description?: string | null;
+        [k: string]: unknown;
+      }[]
     | null;
+  /**
+   * Color of the project template. Known values: dark-pink, dark-green, dark-blue, dark-red, dark-teal, dark-brown, dark-orange, dark-purple, dark-warm-gray, light-pink, light-green, light-blue, light-red, light-teal, light-brown, light-orange, light-purple, light-warm-gray.
+   */
+  color?: string | null;
   /**
    * Array of template roles in this project template. User Ids can be provided for these variables when instantiating a project to assign template tasks to the user.
    */
-  requested_roles?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    [k: string]: unknown;
-  }[];
+  requested_roles?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   [k: string]: unknown;
 }

@@ -15,329 +15,178 @@ export interface ProjectRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * Name of the project. This is generally a short sentence fragment that fits on a line in the UI for maximum readability. However, it can be longer.
    */
-  name?: string;
+  name?: string | null;
   /**
    * True if the project is archived, false if not. Archived projects do not show in the UI by default and may be treated differently for queries.
    */
-  archived?: boolean;
+  archived?: boolean | null;
   /**
-   * Color of the project.
+   * Color of the project. Known values: dark-pink, dark-green, dark-blue, dark-red, dark-teal, dark-brown, dark-orange, dark-purple, dark-warm-gray, light-pink, light-green, light-blue, light-red, light-teal, light-brown, light-orange, light-purple, light-warm-gray, none.
    */
-  color?:
-    | "dark-pink"
-    | "dark-green"
-    | "dark-blue"
-    | "dark-red"
-    | "dark-teal"
-    | "dark-brown"
-    | "dark-orange"
-    | "dark-purple"
-    | "dark-warm-gray"
-    | "light-pink"
-    | "light-green"
-    | "light-blue"
-    | "light-red"
-    | "light-teal"
-    | "light-brown"
-    | "light-orange"
-    | "light-purple"
-    | "light-warm-gray"
-    | "none"
-    | null;
+  color?: string | null;
   /**
-   * The icon for a project.
+   * The icon for a project. Known values: list, board, timeline, calendar, rocket, people, graph, star, bug, light_bulb, globe, gear, notebook, computer, check, target, html, megaphone, chat_bubbles, briefcase, page_layout, mountain_flag, puzzle, presentation, line_and_symbols, speed_dial, ribbon, shoe, shopping_basket, map, ticket, coins.
    */
-  icon?:
-    | "list"
-    | "board"
-    | "timeline"
-    | "calendar"
-    | "rocket"
-    | "people"
-    | "graph"
-    | "star"
-    | "bug"
-    | "light_bulb"
-    | "globe"
-    | "gear"
-    | "notebook"
-    | "computer"
-    | "check"
-    | "target"
-    | "html"
-    | "megaphone"
-    | "chat_bubbles"
-    | "briefcase"
-    | "page_layout"
-    | "mountain_flag"
-    | "puzzle"
-    | "presentation"
-    | "line_and_symbols"
-    | "speed_dial"
-    | "ribbon"
-    | "shoe"
-    | "shopping_basket"
-    | "map"
-    | "ticket"
-    | "coins"
-    | null;
+  icon?: string | null;
   /**
    * The time at which this resource was created.
    */
-  created_at?: string;
+  created_at?: string | null;
   /**
    * *Deprecated: new integrations should prefer the `current_status_update` resource.*
    */
   current_status?: {
-    gid?: string;
-    resource_type?: string;
-    title?: string;
-    text?: string;
-    html_text?: string;
-    color?: "green" | "yellow" | "red" | "blue" | "complete";
+    gid?: string | null;
+    resource_type?: string | null;
+    title?: string | null;
+    text?: string | null;
+    html_text?: string | null;
+    /**
+     * Known values: green, yellow, red, blue, complete.
+     */
+    color?: string | null;
     author?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
+      gid?: string | null;
+      resource_type?: string | null;
+      name?: string | null;
       [k: string]: unknown;
-    };
-    created_at?: string;
+    } | null;
+    created_at?: string | null;
     created_by?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
+      gid?: string | null;
+      resource_type?: string | null;
+      name?: string | null;
       [k: string]: unknown;
-    };
-    modified_at?: string;
+    } | null;
+    modified_at?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * The latest `status_update` posted to this project.
    */
   current_status_update?: {
-    gid?: string;
-    resource_type?: string;
-    title?: string;
-    resource_subtype?: "project_status_update" | "portfolio_status_update" | "goal_status_update";
+    gid?: string | null;
+    resource_type?: string | null;
+    title?: string | null;
+    /**
+     * Known values: project_status_update, portfolio_status_update, goal_status_update.
+     */
+    resource_subtype?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * Array of custom field definitions that are enabled for the project. These represent which custom fields are available to be used on tasks within the project, but do not include any values.
    */
-  custom_field_settings?: {
-    gid?: string;
-    resource_type?: string;
-    project?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    is_important?: boolean;
-    parent?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    custom_field?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      type?: "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "reference";
-      enum_options?: {
+  custom_field_settings?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        project?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        is_important?: boolean | null;
+        parent?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        custom_field?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          /**
+           * Known values: text, enum, multi_enum, number, date, people, reference.
+           */
+          type?: string | null;
+          enum_options?:
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          enabled?: boolean | null;
+          /**
+           * Known values: text, enum, multi_enum, number, date, people, formula, custom_id, reference.
+           */
+          representation_type?: string | null;
+          id_prefix?: string | null;
+          input_restrictions?: string[] | null;
+          is_formula_field?: boolean | null;
+          date_value?: {
+            [k: string]: unknown;
+          } | null;
+          enum_value?: {
+            [k: string]: unknown;
+          } | null;
+          multi_enum_values?:
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          number_value?: number | null;
+          text_value?: string | null;
+          display_value?: string | null;
+          description?: string | null;
+          precision?: number | null;
+          /**
+           * Known values: currency, identifier, percentage, custom, duration, none.
+           */
+          format?: string | null;
+          currency_code?: string | null;
+          custom_label?: string | null;
+          /**
+           * Known values: prefix, suffix.
+           */
+          custom_label_position?: string | null;
+          is_global_to_workspace?: boolean | null;
+          has_notifications_enabled?: boolean | null;
+          /**
+           * Known values: a_v_requirements, account_name, actionable, align_shipping_link, align_status, allotted_time, appointment, approval_stage, approved, article_series, board_committee, browser, campaign_audience, campaign_project_status, campaign_regions, channel_primary, client_topic_type, complete_by, contact, contact_email_address, content_channels, content_channels_needed, content_stage, content_type, contract, contract_status, cost, creation_stage, creative_channel, creative_needed, creative_needs, data_sensitivity, deal_size, delivery_appt, delivery_appt_date, department, department_responsible, design_request_needed, design_request_type, discussion_category, do_this_task, editorial_content_status, editorial_content_tag, editorial_content_type, effort, effort_level, est_completion_date, estimated_time, estimated_value, expected_cost, external_steps_needed, favorite_idea, feedback_type, financial, funding_amount, grant_application_process, hiring_candidate_status, idea_status, ids_link, ids_patient_link, implementation_stage, insurance, interview_area, interview_question_score, itero_scan_link, job_s_applied_to, lab, launch_status, lead_status, localization_language, localization_market_team, localization_status, meeting_minutes, meeting_needed, minutes, mrr, must_localize, name_of_foundation, need_to_follow_up, next_appointment, next_steps_sales, num_people, number_of_user_reports, office_location, onboarding_activity, owner, participants_needed, patient_date_of_birth, patient_email, patient_phone, patient_status, phone_number, planning_category, point_of_contact, position, post_format, prescription, priority, priority_level, product, product_stage, progress, project_size, project_status, proposed_budget, publish_status, reason_for_scan, referral, request_type, research_status, responsible_department, responsible_team, risk_assessment_status, room_name, sales_counterpart, sentiment, shipping_link, social_channels, stage, status, status_design, status_of_initiative, system_setup, task_progress, team, team_marketing, team_responsible, time_it_takes_to_complete_tasks, timeframe, treatment_type, type_work_requests_it, use_agency, user_name, vendor_category, vendor_type, word_count.
+           */
+          asana_created_field?: string | null;
+          is_value_read_only?: boolean | null;
+          created_by?: {
+            [k: string]: unknown;
+          } | null;
+          people_value?:
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          reference_value?:
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          html_text_value?: string | null;
+          /**
+           * Known values: public_with_guests, public, private.
+           */
+          privacy_setting?: string | null;
+          /**
+           * Known values: admin, editor, user.
+           */
+          default_access_level?: string | null;
+          /**
+           * Known values: text, enum, multi_enum, number, date, people, reference.
+           */
+          resource_subtype?: string | null;
+          [k: string]: unknown;
+        } | null;
         [k: string]: unknown;
-      }[];
-      enabled?: boolean;
-      representation_type?:
-        "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "formula" | "custom_id" | "reference";
-      id_prefix?: string | null;
-      input_restrictions?: ("task" | "project" | "portfolio" | "goal")[];
-      is_formula_field?: boolean;
-      date_value?: {
-        [k: string]: unknown;
-      } | null;
-      enum_value?: {
-        [k: string]: unknown;
-      } | null;
-      multi_enum_values?: {
-        [k: string]: unknown;
-      }[];
-      number_value?: number | null;
-      text_value?: string | null;
-      display_value?: string | null;
-      description?: string;
-      precision?: number;
-      format?: "currency" | "identifier" | "percentage" | "custom" | "duration" | "none";
-      currency_code?: string | null;
-      custom_label?: string | null;
-      custom_label_position?: "prefix" | "suffix" | null;
-      is_global_to_workspace?: boolean;
-      has_notifications_enabled?: boolean;
-      asana_created_field?:
-        | "a_v_requirements"
-        | "account_name"
-        | "actionable"
-        | "align_shipping_link"
-        | "align_status"
-        | "allotted_time"
-        | "appointment"
-        | "approval_stage"
-        | "approved"
-        | "article_series"
-        | "board_committee"
-        | "browser"
-        | "campaign_audience"
-        | "campaign_project_status"
-        | "campaign_regions"
-        | "channel_primary"
-        | "client_topic_type"
-        | "complete_by"
-        | "contact"
-        | "contact_email_address"
-        | "content_channels"
-        | "content_channels_needed"
-        | "content_stage"
-        | "content_type"
-        | "contract"
-        | "contract_status"
-        | "cost"
-        | "creation_stage"
-        | "creative_channel"
-        | "creative_needed"
-        | "creative_needs"
-        | "data_sensitivity"
-        | "deal_size"
-        | "delivery_appt"
-        | "delivery_appt_date"
-        | "department"
-        | "department_responsible"
-        | "design_request_needed"
-        | "design_request_type"
-        | "discussion_category"
-        | "do_this_task"
-        | "editorial_content_status"
-        | "editorial_content_tag"
-        | "editorial_content_type"
-        | "effort"
-        | "effort_level"
-        | "est_completion_date"
-        | "estimated_time"
-        | "estimated_value"
-        | "expected_cost"
-        | "external_steps_needed"
-        | "favorite_idea"
-        | "feedback_type"
-        | "financial"
-        | "funding_amount"
-        | "grant_application_process"
-        | "hiring_candidate_status"
-        | "idea_status"
-        | "ids_link"
-        | "ids_patient_link"
-        | "implementation_stage"
-        | "insurance"
-        | "interview_area"
-        | "interview_question_score"
-        | "itero_scan_link"
-        | "job_s_applied_to"
-        | "lab"
-        | "launch_status"
-        | "lead_status"
-        | "localization_language"
-        | "localization_market_team"
-        | "localization_status"
-        | "meeting_minutes"
-        | "meeting_needed"
-        | "minutes"
-        | "mrr"
-        | "must_localize"
-        | "name_of_foundation"
-        | "need_to_follow_up"
-        | "next_appointment"
-        | "next_steps_sales"
-        | "num_people"
-        | "number_of_user_reports"
-        | "office_location"
-        | "onboarding_activity"
-        | "owner"
-        | "participants_needed"
-        | "patient_date_of_birth"
-        | "patient_email"
-        | "patient_phone"
-        | "patient_status"
-        | "phone_number"
-        | "planning_category"
-        | "point_of_contact"
-        | "position"
-        | "post_format"
-        | "prescription"
-        | "priority"
-        | "priority_level"
-        | "product"
-        | "product_stage"
-        | "progress"
-        | "project_size"
-        | "project_status"
-        | "proposed_budget"
-        | "publish_status"
-        | "reason_for_scan"
-        | "referral"
-        | "request_type"
-        | "research_status"
-        | "responsible_department"
-        | "responsible_team"
-        | "risk_assessment_status"
-        | "room_name"
-        | "sales_counterpart"
-        | "sentiment"
-        | "shipping_link"
-        | "social_channels"
-        | "stage"
-        | "status"
-        | "status_design"
-        | "status_of_initiative"
-        | "system_setup"
-        | "task_progress"
-        | "team"
-        | "team_marketing"
-        | "team_responsible"
-        | "time_it_takes_to_complete_tasks"
-        | "timeframe"
-        | "treatment_type"
-        | "type_work_requests_it"
-        | "use_agency"
-        | "user_name"
-        | "vendor_category"
-        | "vendor_type"
-        | "word_count"
-        | null;
-      is_value_read_only?: boolean;
-      created_by?: {
-        [k: string]: unknown;
-      } | null;
-      people_value?: {
-        [k: string]: unknown;
-      }[];
-      reference_value?: {
-        [k: string]: unknown;
-      }[];
-      html_text_value?: string | null;
-      privacy_setting?: "public_with_guests" | "public" | "private";
-      default_access_level?: "admin" | "editor" | "user";
-      resource_subtype?: "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "reference";
-      [k: string]: unknown;
-    };
-    [k: string]: unknown;
-  }[];
+      }[]
+    | null;
   /**
-   * The default view (list, board, calendar, or timeline) of a project.
+   * The default view (list, board, calendar, or timeline) of a project. Known values: list, board, calendar, timeline.
    */
-  default_view?: "list" | "board" | "calendar" | "timeline";
+  default_view?: string | null;
   /**
    * *Deprecated: new integrations should prefer the `due_on` field.*
    */
@@ -349,100 +198,113 @@ export interface ProjectRecord {
   /**
    * Opt In. The notes of the project with formatting as HTML.
    */
-  html_notes?: string;
+  html_notes?: string | null;
   /**
    * Array of users who are members of this project.
    */
-  members?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    [k: string]: unknown;
-  }[];
+  members?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * The time at which this project was last modified. *Note: This does not currently reflect any changes in associations such as tasks or comments that may have been added or removed from the project.*
    */
-  modified_at?: string;
+  modified_at?: string | null;
   /**
    * Free-form textual information associated with the project (ie., its description).
    */
-  notes?: string;
+  notes?: string | null;
   /**
    * *Deprecated:* new integrations use `privacy_setting` instead.
    */
-  public?: boolean;
+  public?: boolean | null;
   /**
-   * The privacy setting of the project. *Note: Administrators in your organization may restrict the values of `privacy_setting`.* The value `private_to_team` is deprecated.
+   * The privacy setting of the project. *Note: Administrators in your organization may restrict the values of `privacy_setting`.* The value `private_to_team` is deprecated. Known values: public_to_workspace, private_to_team, private.
    */
-  privacy_setting?: "public_to_workspace" | "private_to_team" | "private";
+  privacy_setting?: string | null;
   /**
    * The day on which work for this project begins, or null if the project has no start date. This takes a date with `YYYY-MM-DD` format.
    */
   start_on?: string | null;
   /**
-   * The default access for users or teams who join or are added as members to the project.
+   * The default access for users or teams who join or are added as members to the project. Known values: admin, editor, commenter, viewer.
    */
-  default_access_level?: "admin" | "editor" | "commenter" | "viewer";
+  default_access_level?: string | null;
   /**
-   * The minimum access level needed for project members to modify this project's workflow and appearance.
+   * The minimum access level needed for project members to modify this project's workflow and appearance. Known values: admin, editor.
    */
-  minimum_access_level_for_customization?: "admin" | "editor";
+  minimum_access_level_for_customization?: string | null;
   /**
-   * The minimum access level needed for project members to share the project and manage project memberships.
+   * The minimum access level needed for project members to share the project and manage project memberships. Known values: admin, editor.
    */
-  minimum_access_level_for_sharing?: "admin" | "editor";
+  minimum_access_level_for_sharing?: string | null;
   /**
    * Array of custom field values applied directly to the project itself. These represent the values set on the project, not the fields available for tasks in the project.
    */
-  custom_fields?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    type?: "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "reference";
-    enum_options?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
-      [k: string]: unknown;
-    }[];
-    enabled?: boolean;
-    representation_type?:
-      "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "formula" | "custom_id" | "reference";
-    id_prefix?: string | null;
-    input_restrictions?: ("task" | "project" | "portfolio" | "goal")[];
-    is_formula_field?: boolean;
-    date_value?: {
-      date?: string;
-      date_time?: string;
-      [k: string]: unknown;
-    } | null;
-    enum_value?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
-      [k: string]: unknown;
-    } | null;
-    multi_enum_values?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
-      [k: string]: unknown;
-    }[];
-    number_value?: number | null;
-    text_value?: string | null;
-    display_value?: string | null;
-    [k: string]: unknown;
-  }[];
+  custom_fields?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        /**
+         * Known values: text, enum, multi_enum, number, date, people, reference.
+         */
+        type?: string | null;
+        enum_options?:
+          | {
+              gid?: string | null;
+              resource_type?: string | null;
+              name?: string | null;
+              enabled?: boolean | null;
+              color?: string | null;
+              [k: string]: unknown;
+            }[]
+          | null;
+        enabled?: boolean | null;
+        /**
+         * Known values: text, enum, multi_enum, number, date, people, formula, custom_id, reference.
+         */
+        representation_type?: string | null;
+        id_prefix?: string | null;
+        input_restrictions?: string[] | null;
+        is_formula_field?: boolean | null;
+        date_value?: {
+          date?: string | null;
+          date_time?: string | null;
+          [k: string]: unknown;
+        } | null;
+        enum_value?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          enabled?: boolean | null;
+          color?: string | null;
+          [k: string]: unknown;
+        } | null;
+        multi_enum_values?:
+          | {
+              gid?: string | null;
+              resource_type?: string | null;
+              name?: string | null;
+              enabled?: boolean | null;
+              color?: string | null;
+              [k: string]: unknown;
+            }[]
+          | null;
+        number_value?: number | null;
+        text_value?: string | null;
+        display_value?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * True if the project is currently marked complete, false if not.
    */
-  completed?: boolean;
+  completed?: boolean | null;
   /**
    * The time at which this project was completed, or null if the project is not completed.
    */
@@ -451,67 +313,69 @@ export interface ProjectRecord {
    * The user that marked this project complete, or null if the project is not completed.
    */
   completed_by?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * Array of users following this project. Followers are a subset of members who have opted in to receive "tasks added" notifications for a project.
    */
-  followers?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    [k: string]: unknown;
-  }[];
+  followers?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * The current owner of the project, may be null.
    */
   owner?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * The team that this project is shared with.
    */
   team?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A url that points directly to the object within Asana.
    */
-  permalink_url?: string;
+  permalink_url?: string | null;
   /**
    * Opt In. The project brief associated with this project.
    */
   project_brief?: {
-    gid?: string;
-    resource_type?: string;
+    gid?: string | null;
+    resource_type?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * Opt In. The project template from which this project was created. If the project was not created from a template, this field will be null.
    */
   created_from_template?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * *Create-only*. The workspace or organization this project is associated with. Once created, projects cannot be moved to a different workspace. This attribute can only be specified at creation time.
    */
   workspace?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   [k: string]: unknown;
 }

@@ -15,32 +15,34 @@ export interface SectionRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * The name of the section (i.e. the text displayed as the section header).
    */
-  name?: string;
+  name?: string | null;
   /**
    * The time at which this resource was created.
    */
-  created_at?: string;
+  created_at?: string | null;
   /**
    * A *project* represents a prioritized list of tasks in Asana or a board with columns of tasks represented as cards.
    */
   project?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * *Deprecated - please use project instead*
    */
-  projects?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    [k: string]: unknown;
-  }[];
+  projects?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   [k: string]: unknown;
 }

@@ -15,114 +15,119 @@ export interface StatusUpdateRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * The title of the status update.
    */
-  title?: string;
+  title?: string | null;
   /**
-   * The subtype of this resource. Different subtypes retain many of the same fields and behavior, but may render differently in Asana or represent resources with different semantic meaning.
+   * The subtype of this resource. Different subtypes retain many of the same fields and behavior, but may render differently in Asana or represent resources with different semantic meaning. Known values: project_status_update, portfolio_status_update, goal_status_update.
    */
-  resource_subtype?: "project_status_update" | "portfolio_status_update" | "goal_status_update";
+  resource_subtype?: string | null;
   /**
    * The text content of the status update.
    */
-  text?: string;
+  text?: string | null;
   /**
    * Opt In. The text content of the status update with formatting as HTML.
    */
-  html_text?: string;
+  html_text?: string | null;
   /**
-   * The type associated with the status update. This represents the current state of the object this object is on.
+   * The type associated with the status update. This represents the current state of the object this object is on. Known values: on_track, at_risk, off_track, on_hold, complete, achieved, partial, missed, dropped.
    */
-  status_type?:
-    "on_track" | "at_risk" | "off_track" | "on_hold" | "complete" | "achieved" | "partial" | "missed" | "dropped";
+  status_type?: string | null;
   /**
    * A *user* object represents an account in Asana that can be given access to various workspaces, projects, and tasks.
    */
   author?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * The time at which this resource was created.
    */
-  created_at?: string;
+  created_at?: string | null;
   /**
    * A *user* object represents an account in Asana that can be given access to various workspaces, projects, and tasks.
    */
   created_by?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * *Deprecated - please use liked instead* True if the status is hearted by the authorized user, false if not.
    */
-  hearted?: boolean;
+  hearted?: boolean | null;
   /**
    * *Deprecated - please use likes instead* Array of likes for users who have hearted this status.
    */
-  hearts?: {
-    gid?: string;
-    user?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    [k: string]: unknown;
-  }[];
+  hearts?:
+    | {
+        gid?: string | null;
+        user?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * True if the status is liked by the authorized user, false if not.
    */
-  liked?: boolean;
+  liked?: boolean | null;
   /**
    * Array of likes for users who have liked this status.
    */
-  likes?: {
-    gid?: string;
-    user?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    [k: string]: unknown;
-  }[];
+  likes?:
+    | {
+        gid?: string | null;
+        user?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * Summary of emoji reactions on this status.
    */
-  reaction_summary?: {
-    emoji_base?: string;
-    variant?: string;
-    count?: number;
-    reacted?: boolean;
-    [k: string]: unknown;
-  }[];
+  reaction_summary?:
+    | {
+        emoji_base?: string | null;
+        variant?: string | null;
+        count?: number | null;
+        reacted?: boolean | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * The time at which this project status was last modified. *Note: This does not currently reflect any changes in associations such as comments that may have been added or removed from the status.*
    */
-  modified_at?: string;
+  modified_at?: string | null;
   /**
    * *Deprecated - please use likes instead* The number of users who have hearted this status.
    */
-  num_hearts?: number;
+  num_hearts?: number | null;
   /**
    * The number of users who have liked this status.
    */
-  num_likes?: number;
+  num_likes?: number | null;
   /**
    * The parent of the status update. This can be a project, goal or portfolio, and indicates that this status was sent on that object.
    */
   parent?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   [k: string]: unknown;
 }

@@ -15,131 +15,130 @@ export interface StoryRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * The time at which this resource was created.
    */
-  created_at?: string;
+  created_at?: string | null;
   /**
    * The subtype of this resource. Different subtypes retain many of the same fields and behavior, but may render differently in Asana or represent resources with different semantic meaning.
    */
-  resource_subtype?: string;
+  resource_subtype?: string | null;
   /**
    * The plain text of the comment to add. Cannot be used with html_text.
    */
-  text?: string;
+  text?: string | null;
   /**
    * Opt In. HTML formatted text for a comment. This will not include the name of the creator.
    */
-  html_text?: string;
+  html_text?: string | null;
   /**
    * *Conditional*. Whether the story should be pinned on the resource.
    */
-  is_pinned?: boolean;
+  is_pinned?: boolean | null;
   /**
-   * The name of the sticker in this story. `null` if there is no sticker.
+   * The name of the sticker in this story. `null` if there is no sticker. Known values: green_checkmark, people_dancing, dancing_unicorn, heart, party_popper, people_waving_flags, splashing_narwhal, trophy, yeti_riding_unicorn, celebrating_people, determined_climbers, phoenix_spreading_love.
    */
-  sticker_name?:
-    | "green_checkmark"
-    | "people_dancing"
-    | "dancing_unicorn"
-    | "heart"
-    | "party_popper"
-    | "people_waving_flags"
-    | "splashing_narwhal"
-    | "trophy"
-    | "yeti_riding_unicorn"
-    | "celebrating_people"
-    | "determined_climbers"
-    | "phoenix_spreading_love";
+  sticker_name?: string | null;
   /**
    * A *user* object represents an account in Asana that can be given access to various workspaces, projects, and tasks.
    */
   created_by?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
-  type?: "comment" | "system";
+  } | null;
+  /**
+   * Known values: comment, system.
+   */
+  type?: string | null;
   /**
    * *Conditional*. Whether the text of the story can be edited after creation.
    */
-  is_editable?: boolean;
+  is_editable?: boolean | null;
   /**
    * *Conditional*. Whether the text of the story has been edited after creation.
    */
-  is_edited?: boolean;
+  is_edited?: boolean | null;
   /**
    * *Deprecated - please use likes instead* *Conditional*. True if the story is hearted by the authorized user, false if not.
    */
-  hearted?: boolean;
+  hearted?: boolean | null;
   /**
    * *Deprecated - please use likes instead*
    */
-  hearts?: {
-    gid?: string;
-    user?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    [k: string]: unknown;
-  }[];
+  hearts?:
+    | {
+        gid?: string | null;
+        user?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * *Deprecated - please use likes instead*
    */
-  num_hearts?: number;
+  num_hearts?: number | null;
   /**
    * *Conditional*. True if the story is liked by the authorized user, false if not.
    */
-  liked?: boolean;
+  liked?: boolean | null;
   /**
    * *Conditional*. Array of likes for users who have liked this story.
    */
-  likes?: {
-    gid?: string;
-    user?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    [k: string]: unknown;
-  }[];
+  likes?:
+    | {
+        gid?: string | null;
+        user?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * *Conditional*. The number of users who have liked this story.
    */
-  num_likes?: number;
+  num_likes?: number | null;
   /**
    * Summary of emoji reactions on this story.
    */
-  reaction_summary?: {
-    emoji_base?: string;
-    variant?: string;
-    count?: number;
-    reacted?: boolean;
-    [k: string]: unknown;
-  }[];
+  reaction_summary?:
+    | {
+        emoji_base?: string | null;
+        variant?: string | null;
+        count?: number | null;
+        reacted?: boolean | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * *Conditional*. A collection of previews to be displayed in the story.
    */
-  previews?: {
-    fallback?: string;
-    footer?: string;
-    header?: string;
-    header_link?: string;
-    html_text?: string;
-    text?: string;
-    title?: string;
-    title_link?: string;
-    [k: string]: unknown;
-  }[];
+  previews?:
+    | {
+        fallback?: string | null;
+        footer?: string | null;
+        header?: string | null;
+        header_link?: string | null;
+        html_text?: string | null;
+        text?: string | null;
+        title?: string | null;
+        title_link?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * *Conditional* The previous name of the task before a name change.
    */
-  old_name?: string;
+  old_name?: string | null;
   /**
    * *Conditional* The updated name of the task after a name change.
    */
@@ -150,168 +149,180 @@ export interface StoryRecord {
   old_dates?: {
     start_on?: string | null;
     due_at?: string | null;
-    due_on?: string;
+    due_on?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * *Conditional*
    */
   new_dates?: {
     start_on?: string | null;
     due_at?: string | null;
-    due_on?: string;
+    due_on?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * *Conditional*
    */
-  old_resource_subtype?: string;
+  old_resource_subtype?: string | null;
   /**
    * *Conditional*
    */
-  new_resource_subtype?: string;
+  new_resource_subtype?: string | null;
   /**
    * A story represents an activity associated with an object in the Asana system.
    */
   story?: {
-    gid?: string;
-    resource_type?: string;
-    created_at?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    created_at?: string | null;
     created_by?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
+      gid?: string | null;
+      resource_type?: string | null;
+      name?: string | null;
       [k: string]: unknown;
-    };
-    resource_subtype?: string;
-    text?: string;
+    } | null;
+    resource_subtype?: string | null;
+    text?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A *user* object represents an account in Asana that can be given access to various workspaces, projects, and tasks.
    */
   assignee?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A *user* object represents an account in Asana that can be given access to various workspaces, projects, and tasks.
    */
   follower?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A *section* is a subdivision of a project that groups tasks together. It can either be a header above a list of tasks in a list view or a column in a board view of a project.
    */
   old_section?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A *section* is a subdivision of a project that groups tasks together. It can either be a header above a list of tasks in a list view or a column in a board view of a project.
    */
   new_section?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * The *task* is the basic object around which many operations in Asana are centered.
    */
   task?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    resource_subtype?: "default_task" | "milestone" | "approval" | "custom";
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
+    /**
+     * Known values: default_task, milestone, approval, custom.
+     */
+    resource_subtype?: string | null;
     created_by?: {
-      gid?: string;
-      resource_type?: string;
+      gid?: string | null;
+      resource_type?: string | null;
       [k: string]: unknown;
-    };
+    } | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A *project* represents a prioritized list of tasks in Asana or a board with columns of tasks represented as cards.
    */
   project?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A *tag* is a label that can be attached to any task in Asana. It exists in a single workspace or organization.
    */
   tag?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * Custom Fields store the metadata that is used in order to add user-specified information to tasks in Asana.
    */
   custom_field?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    type?: "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "reference";
-    enum_options?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
-      [k: string]: unknown;
-    }[];
-    enabled?: boolean;
-    representation_type?:
-      "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "formula" | "custom_id" | "reference";
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
+    /**
+     * Known values: text, enum, multi_enum, number, date, people, reference.
+     */
+    type?: string | null;
+    enum_options?:
+      | {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          enabled?: boolean | null;
+          color?: string | null;
+          [k: string]: unknown;
+        }[]
+      | null;
+    enabled?: boolean | null;
+    /**
+     * Known values: text, enum, multi_enum, number, date, people, formula, custom_id, reference.
+     */
+    representation_type?: string | null;
     id_prefix?: string | null;
-    input_restrictions?: ("task" | "project" | "portfolio" | "goal")[];
-    is_formula_field?: boolean;
+    input_restrictions?: string[] | null;
+    is_formula_field?: boolean | null;
     date_value?: {
-      date?: string;
-      date_time?: string;
+      date?: string | null;
+      date_time?: string | null;
       [k: string]: unknown;
     } | null;
     enum_value?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
+      gid?: string | null;
+      resource_type?: string | null;
+      name?: string | null;
+      enabled?: boolean | null;
+      color?: string | null;
       [k: string]: unknown;
     } | null;
-    multi_enum_values?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
-      [k: string]: unknown;
-    }[];
+    multi_enum_values?:
+      | {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          enabled?: boolean | null;
+          color?: string | null;
+          [k: string]: unknown;
+        }[]
+      | null;
     number_value?: number | null;
     text_value?: string | null;
     display_value?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * *Conditional* The previous value of a text-type field before it was updated.
    */
-  old_text_value?: string;
+  old_text_value?: string | null;
   /**
    * *Conditional* The new value of a text-type field after it was updated.
    */
-  new_text_value?: string;
+  new_text_value?: string | null;
   /**
    * *Conditional* The previous value of a number-type custom field before the update.
    */
@@ -319,158 +330,178 @@ export interface StoryRecord {
   /**
    * *Conditional* The new value of a number-type custom field after the update.
    */
-  new_number_value?: number;
+  new_number_value?: number | null;
   /**
    * Enum options are the possible values which an enum custom field can adopt. An enum custom field must contain at least 1 enum option but no more than 500.
    */
   old_enum_value?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    enabled?: boolean;
-    color?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
+    enabled?: boolean | null;
+    color?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * Enum options are the possible values which an enum custom field can adopt. An enum custom field must contain at least 1 enum option but no more than 500.
    */
   new_enum_value?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    enabled?: boolean;
-    color?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
+    enabled?: boolean | null;
+    color?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * *Conditional*. The old value of a date custom field story.
    */
   old_date_value?: {
     start_on?: string | null;
     due_at?: string | null;
-    due_on?: string;
+    due_on?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * *Conditional* The new value of a date custom field story.
    */
   new_date_value?: {
     start_on?: string | null;
     due_at?: string | null;
-    due_on?: string;
+    due_on?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * *Conditional*. The old value of a people custom field story.
    */
-  old_people_value?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    [k: string]: unknown;
-  }[];
+  old_people_value?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * *Conditional*. The new value of a people custom field story.
    */
-  new_people_value?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    [k: string]: unknown;
-  }[];
+  new_people_value?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * *Conditional*. The old value of a multi-enum custom field story.
    */
-  old_multi_enum_values?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    enabled?: boolean;
-    color?: string;
-    [k: string]: unknown;
-  }[];
+  old_multi_enum_values?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        enabled?: boolean | null;
+        color?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * *Conditional*. The new value of a multi-enum custom field story.
    */
-  new_multi_enum_values?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    enabled?: boolean;
-    color?: string;
-    [k: string]: unknown;
-  }[];
+  new_multi_enum_values?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        enabled?: boolean | null;
+        color?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * *Conditional*. The new value of approval status.
    */
-  new_approval_status?: string;
+  new_approval_status?: string | null;
   /**
    * *Conditional*. The old value of approval status.
    */
-  old_approval_status?: string;
+  old_approval_status?: string | null;
   /**
    * The *task* is the basic object around which many operations in Asana are centered.
    */
   duplicate_of?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    resource_subtype?: "default_task" | "milestone" | "approval" | "custom";
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
+    /**
+     * Known values: default_task, milestone, approval, custom.
+     */
+    resource_subtype?: string | null;
     created_by?: {
-      gid?: string;
-      resource_type?: string;
+      gid?: string | null;
+      resource_type?: string | null;
       [k: string]: unknown;
-    };
+    } | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * The *task* is the basic object around which many operations in Asana are centered.
    */
   duplicated_from?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    resource_subtype?: "default_task" | "milestone" | "approval" | "custom";
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
+    /**
+     * Known values: default_task, milestone, approval, custom.
+     */
+    resource_subtype?: string | null;
     created_by?: {
-      gid?: string;
-      resource_type?: string;
+      gid?: string | null;
+      resource_type?: string | null;
       [k: string]: unknown;
-    };
+    } | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * The *task* is the basic object around which many operations in Asana are centered.
    */
   dependency?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    resource_subtype?: "default_task" | "milestone" | "approval" | "custom";
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
+    /**
+     * Known values: default_task, milestone, approval, custom.
+     */
+    resource_subtype?: string | null;
     created_by?: {
-      gid?: string;
-      resource_type?: string;
+      gid?: string | null;
+      resource_type?: string | null;
       [k: string]: unknown;
-    };
+    } | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
-   * The component of the Asana product the user used to trigger the story.
+   * The component of the Asana product the user used to trigger the story. Known values: web, email, mobile, api, unknown.
    */
-  source?: "web" | "email" | "mobile" | "api" | "unknown";
+  source?: string | null;
   /**
    * The object this story is associated with. Currently may only be a task.
    */
   target?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    resource_subtype?: "default_task" | "milestone" | "approval" | "custom";
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
+    /**
+     * Known values: default_task, milestone, approval, custom.
+     */
+    resource_subtype?: string | null;
     created_by?: {
-      gid?: string;
-      resource_type?: string;
+      gid?: string | null;
+      resource_type?: string | null;
       [k: string]: unknown;
-    };
+    } | null;
     [k: string]: unknown;
-  };
+  } | null;
   [k: string]: unknown;
 }

@@ -15,63 +15,46 @@ export interface TagRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * Name of the tag. This is generally a short sentence fragment that fits on a line in the UI for maximum readability. However, it can be longer.
    */
-  name?: string;
+  name?: string | null;
   /**
-   * Color of the tag.
+   * Color of the tag. Known values: dark-pink, dark-green, dark-blue, dark-red, dark-teal, dark-brown, dark-orange, dark-purple, dark-warm-gray, light-pink, light-green, light-blue, light-red, light-teal, light-brown, light-orange, light-purple, light-warm-gray.
    */
-  color?:
-    | "dark-pink"
-    | "dark-green"
-    | "dark-blue"
-    | "dark-red"
-    | "dark-teal"
-    | "dark-brown"
-    | "dark-orange"
-    | "dark-purple"
-    | "dark-warm-gray"
-    | "light-pink"
-    | "light-green"
-    | "light-blue"
-    | "light-red"
-    | "light-teal"
-    | "light-brown"
-    | "light-orange"
-    | "light-purple"
-    | "light-warm-gray"
-    | null;
+  color?: string | null;
   /**
    * Free-form textual information associated with the tag (i.e. its description).
    */
-  notes?: string;
+  notes?: string | null;
   /**
    * The time at which this resource was created.
    */
-  created_at?: string;
+  created_at?: string | null;
   /**
    * Array of users following this tag.
    */
-  followers?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    [k: string]: unknown;
-  }[];
+  followers?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * A *workspace* is the highest-level organizational unit in Asana. All projects and tasks have an associated workspace.
    */
   workspace?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A url that points directly to the object within Asana.
    */
-  permalink_url?: string;
+  permalink_url?: string | null;
   [k: string]: unknown;
 }

@@ -15,44 +15,44 @@ export interface TaskRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * Name of the task. This is generally a short sentence fragment that fits on a line in the UI for maximum readability. However, it can be longer.
    */
-  name?: string;
+  name?: string | null;
   /**
-   * The subtype of this resource. Different subtypes retain many of the same fields and behavior, but may render differently in Asana or represent resources with different semantic meaning.
+   * The subtype of this resource. Different subtypes retain many of the same fields and behavior, but may render differently in Asana or represent resources with different semantic meaning. Known values: default_task, milestone, approval, custom.
    */
-  resource_subtype?: "default_task" | "milestone" | "approval" | "custom";
+  resource_subtype?: string | null;
   /**
    * Opt In. A *user* object represents an account in Asana that can be given access to various workspaces, projects, and tasks.
    */
   created_by?: {
-    gid?: string;
-    resource_type?: string;
+    gid?: string | null;
+    resource_type?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
-   * *Conditional* Reflects the approval status of this task.
+   * *Conditional* Reflects the approval status of this task. Known values: pending, approved, rejected, changes_requested.
    */
-  approval_status?: "pending" | "approved" | "rejected" | "changes_requested";
+  approval_status?: string | null;
   /**
-   * *Deprecated* Scheduling status of this task for the user it is assigned to. This field can only be set if the assignee is non-null.
+   * *Deprecated* Scheduling status of this task for the user it is assigned to. This field can only be set if the assignee is non-null. Known values: today, upcoming, later, new, inbox.
    */
-  assignee_status?: "today" | "upcoming" | "later" | "new" | "inbox";
+  assignee_status?: string | null;
   /**
    * The user who assigned the task. This field is only returned when requesting it via opt_fields, and will be null if the task has no specific assigner (e.g., tasks created without an explicit assigner).
    */
   assigned_by?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * True if the task is currently marked complete, false if not.
    */
-  completed?: boolean;
+  completed?: boolean | null;
   /**
    * The time at which this task was completed, or null if the task is incomplete.
    */
@@ -61,31 +61,35 @@ export interface TaskRecord {
    * A *user* object represents an account in Asana that can be given access to various workspaces, projects, and tasks.
    */
   completed_by?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * The time at which this resource was created.
    */
-  created_at?: string;
+  created_at?: string | null;
   /**
    * Opt In. Array of resources referencing tasks that this task depends on. The objects contain only the gid of the dependency.
    */
-  dependencies?: {
-    gid?: string;
-    resource_type?: string;
-    [k: string]: unknown;
-  }[];
+  dependencies?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * Opt In. Array of resources referencing tasks that depend on this task. The objects contain only the ID of the dependent.
    */
-  dependents?: {
-    gid?: string;
-    resource_type?: string;
-    [k: string]: unknown;
-  }[];
+  dependents?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * The UTC date and time on which this task is due, or null if the task has no due time. This takes an ISO 8601 date string in UTC and should not be used together with `due_on`.
    */
@@ -98,90 +102,96 @@ export interface TaskRecord {
    * *OAuth Required*. *Conditional*. This field is returned only if external values are set or included by using Opt In.
    */
   external?: {
-    gid?: string;
-    data?: string;
+    gid?: string | null;
+    data?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * Opt In. The notes of the text with formatting as HTML.
    */
-  html_notes?: string;
+  html_notes?: string | null;
   /**
    * *Deprecated - please use liked instead* True if the task is hearted by the authorized user, false if not.
    */
-  hearted?: boolean;
+  hearted?: boolean | null;
   /**
    * *Deprecated - please use likes instead* Array of likes for users who have hearted this task.
    */
-  hearts?: {
-    gid?: string;
-    user?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    [k: string]: unknown;
-  }[];
+  hearts?:
+    | {
+        gid?: string | null;
+        user?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * Opt In. In some contexts tasks can be rendered as a visual separator; for instance, subtasks can appear similar to sections without being true `section` objects.
    */
-  is_rendered_as_separator?: boolean;
+  is_rendered_as_separator?: boolean | null;
   /**
    * True if the task is liked by the authorized user, false if not.
    */
-  liked?: boolean;
+  liked?: boolean | null;
   /**
    * Array of likes for users who have liked this task.
    */
-  likes?: {
-    gid?: string;
-    user?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    [k: string]: unknown;
-  }[];
+  likes?:
+    | {
+        gid?: string | null;
+        user?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * , project_sections:read
    */
-  memberships?: {
-    project?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    section?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    [k: string]: unknown;
-  }[];
+  memberships?:
+    | {
+        project?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        section?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * The time at which this task was last modified.
    */
-  modified_at?: string;
+  modified_at?: string | null;
   /**
    * Free-form textual information associated with the task (i.e. its description).
    */
-  notes?: string;
+  notes?: string | null;
   /**
    * *Deprecated - please use likes instead* The number of users who have hearted this task.
    */
-  num_hearts?: number;
+  num_hearts?: number | null;
   /**
    * The number of users who have liked this task.
    */
-  num_likes?: number;
+  num_likes?: number | null;
   /**
    * Opt In. The number of subtasks on this task.
    */
-  num_subtasks?: number;
+  num_subtasks?: number | null;
   /**
    * Date and time on which work begins for the task, or null if the task has no start time. This takes an ISO 8601 date string in UTC and should not be used together with `start_on`.
    */
@@ -198,310 +208,215 @@ export interface TaskRecord {
    * A *user* object represents an account in Asana that can be given access to various workspaces, projects, and tasks.
    */
   assignee?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * The *assignee section* is a subdivision of a project that groups tasks together in the assignee's "My tasks" list.
    */
   assignee_section?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * Array of custom field values applied to the task. These represent the custom field values recorded on this project for a particular custom field.
    */
-  custom_fields?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    type?: "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "reference";
-    enum_options?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
-      [k: string]: unknown;
-    }[];
-    enabled?: boolean;
-    representation_type?:
-      "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "formula" | "custom_id" | "reference";
-    id_prefix?: string | null;
-    input_restrictions?: ("task" | "project" | "portfolio" | "goal")[];
-    is_formula_field?: boolean;
-    date_value?: {
-      date?: string;
-      date_time?: string;
-      [k: string]: unknown;
-    } | null;
-    enum_value?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
-      [k: string]: unknown;
-    } | null;
-    multi_enum_values?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
-      [k: string]: unknown;
-    }[];
-    number_value?: number | null;
-    text_value?: string | null;
-    display_value?: string | null;
-    description?: string;
-    precision?: number;
-    format?: "currency" | "identifier" | "percentage" | "custom" | "duration" | "none";
-    currency_code?: string | null;
-    custom_label?: string | null;
-    custom_label_position?: "prefix" | "suffix" | null;
-    is_global_to_workspace?: boolean;
-    has_notifications_enabled?: boolean;
-    asana_created_field?:
-      | "a_v_requirements"
-      | "account_name"
-      | "actionable"
-      | "align_shipping_link"
-      | "align_status"
-      | "allotted_time"
-      | "appointment"
-      | "approval_stage"
-      | "approved"
-      | "article_series"
-      | "board_committee"
-      | "browser"
-      | "campaign_audience"
-      | "campaign_project_status"
-      | "campaign_regions"
-      | "channel_primary"
-      | "client_topic_type"
-      | "complete_by"
-      | "contact"
-      | "contact_email_address"
-      | "content_channels"
-      | "content_channels_needed"
-      | "content_stage"
-      | "content_type"
-      | "contract"
-      | "contract_status"
-      | "cost"
-      | "creation_stage"
-      | "creative_channel"
-      | "creative_needed"
-      | "creative_needs"
-      | "data_sensitivity"
-      | "deal_size"
-      | "delivery_appt"
-      | "delivery_appt_date"
-      | "department"
-      | "department_responsible"
-      | "design_request_needed"
-      | "design_request_type"
-      | "discussion_category"
-      | "do_this_task"
-      | "editorial_content_status"
-      | "editorial_content_tag"
-      | "editorial_content_type"
-      | "effort"
-      | "effort_level"
-      | "est_completion_date"
-      | "estimated_time"
-      | "estimated_value"
-      | "expected_cost"
-      | "external_steps_needed"
-      | "favorite_idea"
-      | "feedback_type"
-      | "financial"
-      | "funding_amount"
-      | "grant_application_process"
-      | "hiring_candidate_status"
-      | "idea_status"
-      | "ids_link"
-      | "ids_patient_link"
-      | "implementation_stage"
-      | "insurance"
-      | "interview_area"
-      | "interview_question_score"
-      | "itero_scan_link"
-      | "job_s_applied_to"
-      | "lab"
-      | "launch_status"
-      | "lead_status"
-      | "localization_language"
-      | "localization_market_team"
-      | "localization_status"
-      | "meeting_minutes"
-      | "meeting_needed"
-      | "minutes"
-      | "mrr"
-      | "must_localize"
-      | "name_of_foundation"
-      | "need_to_follow_up"
-      | "next_appointment"
-      | "next_steps_sales"
-      | "num_people"
-      | "number_of_user_reports"
-      | "office_location"
-      | "onboarding_activity"
-      | "owner"
-      | "participants_needed"
-      | "patient_date_of_birth"
-      | "patient_email"
-      | "patient_phone"
-      | "patient_status"
-      | "phone_number"
-      | "planning_category"
-      | "point_of_contact"
-      | "position"
-      | "post_format"
-      | "prescription"
-      | "priority"
-      | "priority_level"
-      | "product"
-      | "product_stage"
-      | "progress"
-      | "project_size"
-      | "project_status"
-      | "proposed_budget"
-      | "publish_status"
-      | "reason_for_scan"
-      | "referral"
-      | "request_type"
-      | "research_status"
-      | "responsible_department"
-      | "responsible_team"
-      | "risk_assessment_status"
-      | "room_name"
-      | "sales_counterpart"
-      | "sentiment"
-      | "shipping_link"
-      | "social_channels"
-      | "stage"
-      | "status"
-      | "status_design"
-      | "status_of_initiative"
-      | "system_setup"
-      | "task_progress"
-      | "team"
-      | "team_marketing"
-      | "team_responsible"
-      | "time_it_takes_to_complete_tasks"
-      | "timeframe"
-      | "treatment_type"
-      | "type_work_requests_it"
-      | "use_agency"
-      | "user_name"
-      | "vendor_category"
-      | "vendor_type"
-      | "word_count"
-      | null;
-    is_value_read_only?: boolean;
-    created_by?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    } | null;
-    people_value?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    }[];
-    reference_value?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    }[];
-    html_text_value?: string | null;
-    privacy_setting?: "public_with_guests" | "public" | "private";
-    default_access_level?: "admin" | "editor" | "user";
-    resource_subtype?: "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "reference";
-    [k: string]: unknown;
-  }[];
+  custom_fields?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        /**
+         * Known values: text, enum, multi_enum, number, date, people, reference.
+         */
+        type?: string | null;
+        enum_options?:
+          | {
+              gid?: string | null;
+              resource_type?: string | null;
+              name?: string | null;
+              enabled?: boolean | null;
+              color?: string | null;
+              [k: string]: unknown;
+            }[]
+          | null;
+        enabled?: boolean | null;
+        /**
+         * Known values: text, enum, multi_enum, number, date, people, formula, custom_id, reference.
+         */
+        representation_type?: string | null;
+        id_prefix?: string | null;
+        input_restrictions?: string[] | null;
+        is_formula_field?: boolean | null;
+        date_value?: {
+          date?: string | null;
+          date_time?: string | null;
+          [k: string]: unknown;
+        } | null;
+        enum_value?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          enabled?: boolean | null;
+          color?: string | null;
+          [k: string]: unknown;
+        } | null;
+        multi_enum_values?:
+          | {
+              gid?: string | null;
+              resource_type?: string | null;
+              name?: string | null;
+              enabled?: boolean | null;
+              color?: string | null;
+              [k: string]: unknown;
+            }[]
+          | null;
+        number_value?: number | null;
+        text_value?: string | null;
+        display_value?: string | null;
+        description?: string | null;
+        precision?: number | null;
+        /**
+         * Known values: currency, identifier, percentage, custom, duration, none.
+         */
+        format?: string | null;
+        currency_code?: string | null;
+        custom_label?: string | null;
+        /**
+         * Known values: prefix, suffix.
+         */
+        custom_label_position?: string | null;
+        is_global_to_workspace?: boolean | null;
+        has_notifications_enabled?: boolean | null;
+        /**
+         * Known values: a_v_requirements, account_name, actionable, align_shipping_link, align_status, allotted_time, appointment, approval_stage, approved, article_series, board_committee, browser, campaign_audience, campaign_project_status, campaign_regions, channel_primary, client_topic_type, complete_by, contact, contact_email_address, content_channels, content_channels_needed, content_stage, content_type, contract, contract_status, cost, creation_stage, creative_channel, creative_needed, creative_needs, data_sensitivity, deal_size, delivery_appt, delivery_appt_date, department, department_responsible, design_request_needed, design_request_type, discussion_category, do_this_task, editorial_content_status, editorial_content_tag, editorial_content_type, effort, effort_level, est_completion_date, estimated_time, estimated_value, expected_cost, external_steps_needed, favorite_idea, feedback_type, financial, funding_amount, grant_application_process, hiring_candidate_status, idea_status, ids_link, ids_patient_link, implementation_stage, insurance, interview_area, interview_question_score, itero_scan_link, job_s_applied_to, lab, launch_status, lead_status, localization_language, localization_market_team, localization_status, meeting_minutes, meeting_needed, minutes, mrr, must_localize, name_of_foundation, need_to_follow_up, next_appointment, next_steps_sales, num_people, number_of_user_reports, office_location, onboarding_activity, owner, participants_needed, patient_date_of_birth, patient_email, patient_phone, patient_status, phone_number, planning_category, point_of_contact, position, post_format, prescription, priority, priority_level, product, product_stage, progress, project_size, project_status, proposed_budget, publish_status, reason_for_scan, referral, request_type, research_status, responsible_department, responsible_team, risk_assessment_status, room_name, sales_counterpart, sentiment, shipping_link, social_channels, stage, status, status_design, status_of_initiative, system_setup, task_progress, team, team_marketing, team_responsible, time_it_takes_to_complete_tasks, timeframe, treatment_type, type_work_requests_it, use_agency, user_name, vendor_category, vendor_type, word_count.
+         */
+        asana_created_field?: string | null;
+        is_value_read_only?: boolean | null;
+        created_by?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        people_value?:
+          | {
+              gid?: string | null;
+              resource_type?: string | null;
+              name?: string | null;
+              [k: string]: unknown;
+            }[]
+          | null;
+        reference_value?:
+          | {
+              gid?: string | null;
+              resource_type?: string | null;
+              name?: string | null;
+              [k: string]: unknown;
+            }[]
+          | null;
+        html_text_value?: string | null;
+        /**
+         * Known values: public_with_guests, public, private.
+         */
+        privacy_setting?: string | null;
+        /**
+         * Known values: admin, editor, user.
+         */
+        default_access_level?: string | null;
+        /**
+         * Known values: text, enum, multi_enum, number, date, people, reference.
+         */
+        resource_subtype?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * Custom Types extend the types of Asana Objects, currently only Custom Tasks are supported.
    */
   custom_type?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * A generic Asana Resource, containing a globally unique identifier.
    */
   custom_type_status_option?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * Array of users following this task.
    */
-  followers?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    [k: string]: unknown;
-  }[];
+  followers?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * The parent of this task, or `null` if this is not a subtask. This property cannot be modified using a PUT request but you can change it with the `setParent` endpoint.
    */
   parent?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    resource_subtype?: "default_task" | "milestone" | "approval" | "custom";
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
+    /**
+     * Known values: default_task, milestone, approval, custom.
+     */
+    resource_subtype?: string | null;
     created_by?: {
-      gid?: string;
-      resource_type?: string;
+      gid?: string | null;
+      resource_type?: string | null;
       [k: string]: unknown;
-    };
+    } | null;
     [k: string]: unknown;
   } | null;
   /**
    * *Create-only.* Array of projects this task is associated with. At task creation time, this array can be used to add the task to many projects at once.
    */
-  projects?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    [k: string]: unknown;
-  }[];
+  projects?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * Array of tags associated with this task. In order to change tags on an existing task use `addTag` and `removeTag`.
    */
-  tags?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    [k: string]: unknown;
-  }[];
+  tags?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * *Create-only*. The workspace this task is associated with. Once created, task cannot be moved to a different workspace. This attribute can only be specified at creation time.
    */
   workspace?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A url that points directly to the object within Asana.
    */
-  permalink_url?: string;
+  permalink_url?: string | null;
   /**
    * Set on a tombstone: the record was deleted in Asana at this time (incremental syncs).
    */

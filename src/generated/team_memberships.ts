@@ -15,36 +15,36 @@ export interface TeamMembershipRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * A *user* object represents an account in Asana that can be given access to various workspaces, projects, and tasks.
    */
   user?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A *team* is used to group related projects and people together within an organization. Each project in an organization is associated with a team.
    */
   team?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * Describes if the user is a guest in the team.
    */
-  is_guest?: boolean;
+  is_guest?: boolean | null;
   /**
    * Describes if the user has limited access to the team.
    */
-  is_limited_access?: boolean;
+  is_limited_access?: boolean | null;
   /**
    * Describes if the user is a team admin.
    */
-  is_admin?: boolean;
+  is_admin?: boolean | null;
   [k: string]: unknown;
 }

@@ -15,276 +15,172 @@ export interface TeamRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * The name of the team.
    */
-  name?: string;
+  name?: string | null;
   /**
    * Opt In. The description of the team.
    */
-  description?: string;
+  description?: string | null;
   /**
    * Opt In. The description of the team with formatting as HTML.
    */
-  html_description?: string;
+  html_description?: string | null;
   /**
    * The organization/workspace the team belongs to.
    */
   organization?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A url that points directly to the object within Asana.
    */
-  permalink_url?: string;
+  permalink_url?: string | null;
   /**
-   * The visibility of the team to users in the same organization
+   * The visibility of the team to users in the same organization Known values: secret, request_to_join, public.
    */
-  visibility?: "secret" | "request_to_join" | "public";
+  visibility?: string | null;
   /**
-   * Controls who can edit team name and description
+   * Controls who can edit team name and description Known values: all_team_members, only_team_admins.
    */
-  edit_team_name_or_description_access_level?: "all_team_members" | "only_team_admins";
+  edit_team_name_or_description_access_level?: string | null;
   /**
-   * Controls who can edit team visibility and trash teams
+   * Controls who can edit team visibility and trash teams Known values: all_team_members, only_team_admins.
    */
-  edit_team_visibility_or_trash_team_access_level?: "all_team_members" | "only_team_admins";
+  edit_team_visibility_or_trash_team_access_level?: string | null;
   /**
-   * Controls who can accept or deny member invites for a given team
+   * Controls who can accept or deny member invites for a given team Known values: all_team_members, only_team_admins.
    */
-  member_invite_management_access_level?: "all_team_members" | "only_team_admins";
+  member_invite_management_access_level?: string | null;
   /**
-   * Controls who can accept or deny guest invites for a given team
+   * Controls who can accept or deny guest invites for a given team Known values: all_team_members, only_team_admins.
    */
-  guest_invite_management_access_level?: "all_team_members" | "only_team_admins";
+  guest_invite_management_access_level?: string | null;
   /**
-   * Controls who can accept or deny join team requests for a Membership by Request team. This field can only be updated when the team's `visibility` field is `request_to_join`.
+   * Controls who can accept or deny join team requests for a Membership by Request team. This field can only be updated when the team's `visibility` field is `request_to_join`. Known values: all_team_members, only_team_admins.
    */
-  join_request_management_access_level?: "all_team_members" | "only_team_admins";
+  join_request_management_access_level?: string | null;
   /**
-   * Controls who can remove team members
+   * Controls who can remove team members Known values: all_team_members, only_team_admins.
    */
-  team_member_removal_access_level?: "all_team_members" | "only_team_admins";
+  team_member_removal_access_level?: string | null;
   /**
-   * Controls who can create and share content with the team
+   * Controls who can create and share content with the team Known values: no_restriction, only_team_admins.
    */
-  team_content_management_access_level?: "no_restriction" | "only_team_admins";
+  team_content_management_access_level?: string | null;
   /**
    * Whether the team has been endorsed
    */
-  endorsed?: boolean;
+  endorsed?: boolean | null;
   /**
    * Array of Custom Field Settings applied to the team.
    */
-  custom_field_settings?: {
-    gid?: string;
-    resource_type?: string;
-    project?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    is_important?: boolean;
-    parent?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      [k: string]: unknown;
-    };
-    custom_field?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      type?: "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "reference";
-      enum_options?: {
+  custom_field_settings?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        project?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        is_important?: boolean | null;
+        parent?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          [k: string]: unknown;
+        } | null;
+        custom_field?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          /**
+           * Known values: text, enum, multi_enum, number, date, people, reference.
+           */
+          type?: string | null;
+          enum_options?:
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          enabled?: boolean | null;
+          /**
+           * Known values: text, enum, multi_enum, number, date, people, formula, custom_id, reference.
+           */
+          representation_type?: string | null;
+          id_prefix?: string | null;
+          input_restrictions?: string[] | null;
+          is_formula_field?: boolean | null;
+          date_value?: {
+            [k: string]: unknown;
+          } | null;
+          enum_value?: {
+            [k: string]: unknown;
+          } | null;
+          multi_enum_values?:
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          number_value?: number | null;
+          text_value?: string | null;
+          display_value?: string | null;
+          description?: string | null;
+          precision?: number | null;
+          /**
+           * Known values: currency, identifier, percentage, custom, duration, none.
+           */
+          format?: string | null;
+          currency_code?: string | null;
+          custom_label?: string | null;
+          /**
+           * Known values: prefix, suffix.
+           */
+          custom_label_position?: string | null;
+          is_global_to_workspace?: boolean | null;
+          has_notifications_enabled?: boolean | null;
+          /**
+           * Known values: a_v_requirements, account_name, actionable, align_shipping_link, align_status, allotted_time, appointment, approval_stage, approved, article_series, board_committee, browser, campaign_audience, campaign_project_status, campaign_regions, channel_primary, client_topic_type, complete_by, contact, contact_email_address, content_channels, content_channels_needed, content_stage, content_type, contract, contract_status, cost, creation_stage, creative_channel, creative_needed, creative_needs, data_sensitivity, deal_size, delivery_appt, delivery_appt_date, department, department_responsible, design_request_needed, design_request_type, discussion_category, do_this_task, editorial_content_status, editorial_content_tag, editorial_content_type, effort, effort_level, est_completion_date, estimated_time, estimated_value, expected_cost, external_steps_needed, favorite_idea, feedback_type, financial, funding_amount, grant_application_process, hiring_candidate_status, idea_status, ids_link, ids_patient_link, implementation_stage, insurance, interview_area, interview_question_score, itero_scan_link, job_s_applied_to, lab, launch_status, lead_status, localization_language, localization_market_team, localization_status, meeting_minutes, meeting_needed, minutes, mrr, must_localize, name_of_foundation, need_to_follow_up, next_appointment, next_steps_sales, num_people, number_of_user_reports, office_location, onboarding_activity, owner, participants_needed, patient_date_of_birth, patient_email, patient_phone, patient_status, phone_number, planning_category, point_of_contact, position, post_format, prescription, priority, priority_level, product, product_stage, progress, project_size, project_status, proposed_budget, publish_status, reason_for_scan, referral, request_type, research_status, responsible_department, responsible_team, risk_assessment_status, room_name, sales_counterpart, sentiment, shipping_link, social_channels, stage, status, status_design, status_of_initiative, system_setup, task_progress, team, team_marketing, team_responsible, time_it_takes_to_complete_tasks, timeframe, treatment_type, type_work_requests_it, use_agency, user_name, vendor_category, vendor_type, word_count.
+           */
+          asana_created_field?: string | null;
+          is_value_read_only?: boolean | null;
+          created_by?: {
+            [k: string]: unknown;
+          } | null;
+          people_value?:
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          reference_value?:
+            | {
+                [k: string]: unknown;
+              }[]
+            | null;
+          html_text_value?: string | null;
+          /**
+           * Known values: public_with_guests, public, private.
+           */
+          privacy_setting?: string | null;
+          /**
+           * Known values: admin, editor, user.
+           */
+          default_access_level?: string | null;
+          /**
+           * Known values: text, enum, multi_enum, number, date, people, reference.
+           */
+          resource_subtype?: string | null;
+          [k: string]: unknown;
+        } | null;
         [k: string]: unknown;
-      }[];
-      enabled?: boolean;
-      representation_type?:
-        "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "formula" | "custom_id" | "reference";
-      id_prefix?: string | null;
-      input_restrictions?: ("task" | "project" | "portfolio" | "goal")[];
-      is_formula_field?: boolean;
-      date_value?: {
-        [k: string]: unknown;
-      } | null;
-      enum_value?: {
-        [k: string]: unknown;
-      } | null;
-      multi_enum_values?: {
-        [k: string]: unknown;
-      }[];
-      number_value?: number | null;
-      text_value?: string | null;
-      display_value?: string | null;
-      description?: string;
-      precision?: number;
-      format?: "currency" | "identifier" | "percentage" | "custom" | "duration" | "none";
-      currency_code?: string | null;
-      custom_label?: string | null;
-      custom_label_position?: "prefix" | "suffix" | null;
-      is_global_to_workspace?: boolean;
-      has_notifications_enabled?: boolean;
-      asana_created_field?:
-        | "a_v_requirements"
-        | "account_name"
-        | "actionable"
-        | "align_shipping_link"
-        | "align_status"
-        | "allotted_time"
-        | "appointment"
-        | "approval_stage"
-        | "approved"
-        | "article_series"
-        | "board_committee"
-        | "browser"
-        | "campaign_audience"
-        | "campaign_project_status"
-        | "campaign_regions"
-        | "channel_primary"
-        | "client_topic_type"
-        | "complete_by"
-        | "contact"
-        | "contact_email_address"
-        | "content_channels"
-        | "content_channels_needed"
-        | "content_stage"
-        | "content_type"
-        | "contract"
-        | "contract_status"
-        | "cost"
-        | "creation_stage"
-        | "creative_channel"
-        | "creative_needed"
-        | "creative_needs"
-        | "data_sensitivity"
-        | "deal_size"
-        | "delivery_appt"
-        | "delivery_appt_date"
-        | "department"
-        | "department_responsible"
-        | "design_request_needed"
-        | "design_request_type"
-        | "discussion_category"
-        | "do_this_task"
-        | "editorial_content_status"
-        | "editorial_content_tag"
-        | "editorial_content_type"
-        | "effort"
-        | "effort_level"
-        | "est_completion_date"
-        | "estimated_time"
-        | "estimated_value"
-        | "expected_cost"
-        | "external_steps_needed"
-        | "favorite_idea"
-        | "feedback_type"
-        | "financial"
-        | "funding_amount"
-        | "grant_application_process"
-        | "hiring_candidate_status"
-        | "idea_status"
-        | "ids_link"
-        | "ids_patient_link"
-        | "implementation_stage"
-        | "insurance"
-        | "interview_area"
-        | "interview_question_score"
-        | "itero_scan_link"
-        | "job_s_applied_to"
-        | "lab"
-        | "launch_status"
-        | "lead_status"
-        | "localization_language"
-        | "localization_market_team"
-        | "localization_status"
-        | "meeting_minutes"
-        | "meeting_needed"
-        | "minutes"
-        | "mrr"
-        | "must_localize"
-        | "name_of_foundation"
-        | "need_to_follow_up"
-        | "next_appointment"
-        | "next_steps_sales"
-        | "num_people"
-        | "number_of_user_reports"
-        | "office_location"
-        | "onboarding_activity"
-        | "owner"
-        | "participants_needed"
-        | "patient_date_of_birth"
-        | "patient_email"
-        | "patient_phone"
-        | "patient_status"
-        | "phone_number"
-        | "planning_category"
-        | "point_of_contact"
-        | "position"
-        | "post_format"
-        | "prescription"
-        | "priority"
-        | "priority_level"
-        | "product"
-        | "product_stage"
-        | "progress"
-        | "project_size"
-        | "project_status"
-        | "proposed_budget"
-        | "publish_status"
-        | "reason_for_scan"
-        | "referral"
-        | "request_type"
-        | "research_status"
-        | "responsible_department"
-        | "responsible_team"
-        | "risk_assessment_status"
-        | "room_name"
-        | "sales_counterpart"
-        | "sentiment"
-        | "shipping_link"
-        | "social_channels"
-        | "stage"
-        | "status"
-        | "status_design"
-        | "status_of_initiative"
-        | "system_setup"
-        | "task_progress"
-        | "team"
-        | "team_marketing"
-        | "team_responsible"
-        | "time_it_takes_to_complete_tasks"
-        | "timeframe"
-        | "treatment_type"
-        | "type_work_requests_it"
-        | "use_agency"
-        | "user_name"
-        | "vendor_category"
-        | "vendor_type"
-        | "word_count"
-        | null;
-      is_value_read_only?: boolean;
-      created_by?: {
-        [k: string]: unknown;
-      } | null;
-      people_value?: {
-        [k: string]: unknown;
-      }[];
-      reference_value?: {
-        [k: string]: unknown;
-      }[];
-      html_text_value?: string | null;
-      privacy_setting?: "public_with_guests" | "public" | "private";
-      default_access_level?: "admin" | "editor" | "user";
-      resource_subtype?: "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "reference";
-      [k: string]: unknown;
-    };
-    [k: string]: unknown;
-  }[];
+      }[]
+    | null;
   [k: string]: unknown;
 }

@@ -15,83 +15,96 @@ export interface UserRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * *Read-only except when same user as requester*. The user's name.
    */
-  name?: string;
+  name?: string | null;
   /**
    * The user's email address.
    */
-  email?: string;
+  email?: string | null;
   /**
    * A map of the user's profile photo in various sizes, or null if no photo is set. Sizes provided are 21, 27, 36, 60, 128, and 1024.
    */
   photo?: {
-    image_21x21?: string;
-    image_27x27?: string;
-    image_36x36?: string;
-    image_60x60?: string;
-    image_128x128?: string;
-    image_1024x1024?: string;
+    image_21x21?: string | null;
+    image_27x27?: string | null;
+    image_36x36?: string | null;
+    image_60x60?: string | null;
+    image_128x128?: string | null;
+    image_1024x1024?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * Workspaces and organizations this user may access. Note: The API will only return workspaces and organizations that also contain the authenticated user.
    */
-  workspaces?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    [k: string]: unknown;
-  }[];
+  workspaces?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   /**
    * Array of Custom Fields.
    */
-  custom_fields?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
-    type?: "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "reference";
-    enum_options?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
-      [k: string]: unknown;
-    }[];
-    enabled?: boolean;
-    representation_type?:
-      "text" | "enum" | "multi_enum" | "number" | "date" | "people" | "formula" | "custom_id" | "reference";
-    id_prefix?: string | null;
-    input_restrictions?: ("task" | "project" | "portfolio" | "goal")[];
-    is_formula_field?: boolean;
-    date_value?: {
-      date?: string;
-      date_time?: string;
-      [k: string]: unknown;
-    } | null;
-    enum_value?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
-      [k: string]: unknown;
-    } | null;
-    multi_enum_values?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
-      enabled?: boolean;
-      color?: string;
-      [k: string]: unknown;
-    }[];
-    number_value?: number | null;
-    text_value?: string | null;
-    display_value?: string | null;
-    [k: string]: unknown;
-  }[];
+  custom_fields?:
+    | {
+        gid?: string | null;
+        resource_type?: string | null;
+        name?: string | null;
+        /**
+         * Known values: text, enum, multi_enum, number, date, people, reference.
+         */
+        type?: string | null;
+        enum_options?:
+          | {
+              gid?: string | null;
+              resource_type?: string | null;
+              name?: string | null;
+              enabled?: boolean | null;
+              color?: string | null;
+              [k: string]: unknown;
+            }[]
+          | null;
+        enabled?: boolean | null;
+        /**
+         * Known values: text, enum, multi_enum, number, date, people, formula, custom_id, reference.
+         */
+        representation_type?: string | null;
+        id_prefix?: string | null;
+        input_restrictions?: string[] | null;
+        is_formula_field?: boolean | null;
+        date_value?: {
+          date?: string | null;
+          date_time?: string | null;
+          [k: string]: unknown;
+        } | null;
+        enum_value?: {
+          gid?: string | null;
+          resource_type?: string | null;
+          name?: string | null;
+          enabled?: boolean | null;
+          color?: string | null;
+          [k: string]: unknown;
+        } | null;
+        multi_enum_values?:
+          | {
+              gid?: string | null;
+              resource_type?: string | null;
+              name?: string | null;
+              enabled?: boolean | null;
+              color?: string | null;
+              [k: string]: unknown;
+            }[]
+          | null;
+        number_value?: number | null;
+        text_value?: string | null;
+        display_value?: string | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   [k: string]: unknown;
 }

@@ -15,28 +15,28 @@ export interface WebhookRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * If true, the webhook will send events - if false it is considered inactive and will not generate events.
    */
-  active?: boolean;
+  active?: boolean | null;
   /**
    * A generic Asana Resource, containing a globally unique identifier.
    */
   resource?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * The URL to receive the HTTP POST.
    */
-  target?: string;
+  target?: string | null;
   /**
    * The time at which this resource was created.
    */
-  created_at?: string;
+  created_at?: string | null;
   /**
    * The timestamp when the webhook last received an error when sending an event to the target.
    */
@@ -44,7 +44,7 @@ export interface WebhookRecord {
   /**
    * The contents of the last error response sent to the webhook when attempting to deliver events to the target.
    */
-  last_failure_content?: string;
+  last_failure_content?: string | null;
   /**
    * The timestamp when the webhook last successfully sent an event to the target.
    */
@@ -52,7 +52,7 @@ export interface WebhookRecord {
   /**
    * The number of times the webhook has retried delivery of events to the target (resets after a successful attempt).
    */
-  delivery_retry_count?: number;
+  delivery_retry_count?: number | null;
   /**
    * The timestamp after which the webhook will next attempt to deliver an event to the target.
    */
@@ -64,12 +64,14 @@ export interface WebhookRecord {
   /**
    * Whitelist of filters to apply to events from this webhook. If a webhook event passes any of the filters the event will be delivered; otherwise no event will be sent to the receiving server.
    */
-  filters?: {
-    resource_type?: string;
-    resource_subtype?: string;
-    action?: string;
-    fields?: string[];
-    [k: string]: unknown;
-  }[];
+  filters?:
+    | {
+        resource_type?: string | null;
+        resource_subtype?: string | null;
+        action?: string | null;
+        fields?: string[] | null;
+        [k: string]: unknown;
+      }[]
+    | null;
   [k: string]: unknown;
 }

@@ -15,73 +15,73 @@ export interface WorkspaceMembershipRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * A *user* object represents an account in Asana that can be given access to various workspaces, projects, and tasks.
    */
   user?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A *workspace* is the highest-level organizational unit in Asana. All projects and tasks have an associated workspace.
    */
   workspace?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * A user task list represents the tasks assigned to a particular user. It provides API access to a user’s My tasks view in Asana.
    */
   user_task_list?: {
-    gid?: string;
-    resource_type?: string;
-    name?: string;
+    gid?: string | null;
+    resource_type?: string | null;
+    name?: string | null;
     owner?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
+      gid?: string | null;
+      resource_type?: string | null;
+      name?: string | null;
       [k: string]: unknown;
-    };
+    } | null;
     workspace?: {
-      gid?: string;
-      resource_type?: string;
-      name?: string;
+      gid?: string | null;
+      resource_type?: string | null;
+      name?: string | null;
       [k: string]: unknown;
-    };
+    } | null;
     [k: string]: unknown;
-  };
+  } | null;
   /**
    * Indicates whether the user is currently associated with the workspace. Returns `true` for users who have joined the workspace or have been invited but not yet accepted.
    */
-  is_active?: boolean;
+  is_active?: boolean | null;
   /**
    * Reflects if this user is an admin of the workspace.
    */
-  is_admin?: boolean;
+  is_admin?: boolean | null;
   /**
    * Reflects if this user is a guest of the workspace.
    */
-  is_guest?: boolean;
+  is_guest?: boolean | null;
   /**
    * Reflects if this user has view only license in the workspace.
    */
-  is_view_only?: boolean;
+  is_view_only?: boolean | null;
   /**
    * *Deprecated:* Use the `/ooo_entries` endpoints instead. Contains keys `start_on` and `end_on` for the vacation dates for the user in this workspace.
    */
   vacation_dates?: {
-    start_on?: string;
+    start_on?: string | null;
     end_on?: string | null;
     [k: string]: unknown;
   } | null;
   /**
    * The time at which this resource was created.
    */
-  created_at?: string;
+  created_at?: string | null;
   [k: string]: unknown;
 }

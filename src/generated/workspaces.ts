@@ -15,18 +15,18 @@ export interface WorkspaceRecord {
   /**
    * The base type of this resource.
    */
-  resource_type?: string;
+  resource_type?: string | null;
   /**
    * The name of the workspace.
    */
-  name?: string;
+  name?: string | null;
   /**
    * The email domains that are associated with this workspace.
    */
-  email_domains?: string[];
+  email_domains?: string[] | null;
   /**
    * Whether the workspace is an *organization*.
    */
-  is_organization?: boolean;
+  is_organization?: boolean | null;
   [k: string]: unknown;
 }
