@@ -183,6 +183,28 @@ describe("metadata.yaml", () => {
     expect(String(data.releaseDate)).toMatch(/^\d{4}-\d{2}-\d{2}$/);
   });
 
+  it("every breaking change names a released version, a message, a deadline and discovered streams, and the changelog has it", async () => {
+    const releases = isObject(data.releases) ? data.releases : {};
+    const changes = isObject(releases.breakingChanges) ? releases.breakingChanges : {};
+    const changelog = readFileSync(projectFile("CHANGELOG.md"), "utf8");
+    const result = await runAirbyte(["discover", "--config", projectFile("integration_tests/sample_config.json")], 30_000);
+    const names = catalogStreams(result.messages).map((s) => s.name);
+    for (const [version, change] of Object.entries(changes)) {
+      expect(version, "a semantic version").toMatch(/^\d+\.\d+\.\d+$/);
+      expect(isObject(change) && typeof change.message === "string" && change.message.length > 20, `${version}.message`).toBe(true);
+      const entry = change as { upgradeDeadline?: unknown; scopedImpact?: unknown };
+      expect(String(entry.upgradeDeadline), `${version}.upgradeDeadline`).toMatch(/^\d{4}-\d{2}-\d{2}$/);
+      for (const scope of Array.isArray(entry.scopedImpact) ? (entry.scopedImpact as Array<{ scopeType: string; impactedScopes: string[] }>) : []) {
+        expect(scope.scopeType).toBe("stream");
+        for (const stream of scope.impactedScopes) expect(names, `${version} names stream ${stream}`).toContain(stream);
+      }
+      expect(changelog, `CHANGELOG.md has a section for ${version}`).toContain(`## ${version}`);
+      const [major, minor, patch] = version.split(".").map(Number);
+      const [cMajor, cMinor, cPatch] = String(packageJson.version).split(".").map(Number);
+      expect(major! * 1e6 + minor! * 1e3 + patch!, `${version} is not newer than the current version`).toBeLessThanOrEqual(cMajor! * 1e6 + cMinor! * 1e3 + cPatch!);
+    }
+  });
+
   it("definitionId is a UUID of its own, not Airbyte's source-asana id", () => {
     expect(String(data.definitionId)).toMatch(UUID);
     expect(String(data.definitionId).toLowerCase()).not.toBe(AIRBYTE_ASANA_DEFINITION_ID);
