@@ -58,7 +58,7 @@ export const STREAMS: readonly StreamDefinition[] = [
   { stream: "tasks", component: "TaskResponse", typeName: "TaskRecord", extraProperties: DELETED_AT },
   { stream: "subtasks", component: "TaskResponse", typeName: "SubtaskRecord" },
   { stream: "tags", component: "TagResponse", typeName: "TagRecord" },
-  { stream: "stories", component: "StoryResponse", typeName: "StoryRecord" },
+  { stream: "stories", component: "StoryResponse", typeName: "StoryRecord", extraProperties: DELETED_AT },
   { stream: "attachments", component: "AttachmentResponse", typeName: "AttachmentRecord" },
   { stream: "project_templates", component: "ProjectTemplateResponse", typeName: "ProjectTemplateRecord" },
   { stream: "status_updates", component: "StatusUpdateResponse", typeName: "StatusUpdateRecord" },

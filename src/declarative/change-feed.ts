@@ -10,7 +10,11 @@
  *     token: "{{ ... response ... }}"   the token to keep in state (read from any feed answer)
  *     restart_when: "{{ ... }}"         truthy on an answer that says the token is too old:
  *                                       the partition is then read again from the start
- *     deleted_key / deleted_at          per feed record: key of a deleted record, and when
+ *     deletions: [ {key, stream?} ]     per feed record: the key of a record deleted since the
+ *                                       last sync, in `stream` (default: this stream), emitted as
+ *                                       a tombstone; `deleted_key: "..."` is short for one entry
+ *                                       of this stream
+ *     deleted_at: "{{ ... }}"           per feed record: when it was deleted
  *     rereads: [ {key, streams, lookup?, parent_key?} ]
  *        key: per feed record, the key of a record whose children changed; `streams` are the
  *        child streams to read again for it. With `lookup` (a DeclarativeStream reading one
@@ -28,13 +32,34 @@ export interface Reread {
   parentKey: string[] | undefined;
 }
 
+/** A kind of deletion the feed reports: the key template, and the stream it deletes from. */
+export interface Deletion {
+  key: string;
+  /** A stream name; undefined = the stream that owns the feed. */
+  stream: string | undefined;
+}
+
 export interface ChangeFeedSpec {
   streamNode: ManifestNode;
   token: string;
   restartWhen: string | undefined;
-  deletedKey: string | undefined;
+  deletions: Deletion[];
   deletedAt: string | undefined;
   rereads: Reread[];
+}
+
+function parseDeletions(node: ManifestNode, where: string): Deletion[] {
+  const shorthand = optionalString(node, "deleted_key", where);
+  const raw = node.deletions === undefined ? [] : node.deletions;
+  if (!Array.isArray(raw)) throw systemError(`Manifest: ${where}.deletions must be a list`);
+  const deletions = raw.map((d, i): Deletion => {
+    const at = `${where}.deletions[${i}]`;
+    if (!isNode(d)) throw systemError(`Manifest: ${at} must be a mapping`);
+    const key = optionalString(d, "key", at);
+    if (!key) throw systemError(`Manifest: ${at}.key is required`);
+    return { key, stream: optionalString(d, "stream", at) };
+  });
+  return shorthand ? [{ key: shorthand, stream: undefined }, ...deletions] : deletions;
 }
 
 export function parseChangeFeed(node: ManifestNode | undefined, where: string): ChangeFeedSpec | undefined {
@@ -58,7 +83,7 @@ export function parseChangeFeed(node: ManifestNode | undefined, where: string): 
     streamNode: child(node, "stream", where),
     token,
     restartWhen: optionalString(node, "restart_when", where),
-    deletedKey: optionalString(node, "deleted_key", where),
+    deletions: parseDeletions(node, where),
     deletedAt: optionalString(node, "deleted_at", where),
     rereads,
   };

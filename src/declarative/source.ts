@@ -60,6 +60,13 @@ export function buildSource(manifest: LoadedManifest, config: Record<string, unk
       pending.push(hidden);
     }
   }
+  for (const stream of streams) {
+    for (const deletion of stream.changeFeed?.deletions ?? []) {
+      if (deletion.stream !== undefined && !byName.has(deletion.stream)) {
+        throw systemError(`Manifest: ${stream.name}.change_feed.deletions names stream ${deletion.stream}, which does not exist`);
+      }
+    }
+  }
   const check = manifest.root.check;
   const checkStreams =
     isNode(check) && nodeType(check) === "CheckStream" && Array.isArray(check.stream_names)

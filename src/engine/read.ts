@@ -401,6 +401,27 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     return true;
   };
 
+  /**
+   * The tombstones one feed record announces (`_ab_cdc_deleted_at`, Airbyte's CDC convention), in
+   * the stream each deletion names; true when the record was a deletion. Keys deleted from the
+   * feed's own stream are remembered, so no re-read is scheduled for them.
+   */
+  const emitDeletions = async (owner: StreamRun, feed: ChangeFeed, eventContext: Record<string, unknown>, ownDeleted: Set<string>): Promise<boolean> => {
+    let any = false;
+    for (const deletion of feed.deletions) {
+      const key = interpolateString(deletion.key, eventContext);
+      if (!key) continue;
+      any = true;
+      // A stream this sync does not read has no run (the source checked that the name exists).
+      const run = deletion.stream === undefined ? owner : runs.get(deletion.stream);
+      if (run === owner) ownDeleted.add(key);
+      if (run === undefined || run.seen.has(key) || !run.selected) continue;
+      const at = (feed.deletedAt && interpolateString(feed.deletedAt, eventContext)) || new Date().toISOString();
+      await emitRecord(run, { [run.def.primaryKey[0]?.[0] ?? "gid"]: key, _ab_cdc_deleted_at: at });
+    }
+    return any;
+  };
+
   const processFeedPage = async (item: WorkItem, outcome: PageOutcome, feed: ChangeFeed): Promise<void> => {
     const progress = item.progress!;
     const state = progress.feed!;
@@ -422,16 +443,7 @@ export async function readStreams(options: ReadOptions): Promise<ReadResult> {
     if (tokenWasSaved && feed.restartWhen && interpolateBoolean(feed.restartWhen, context)) state.restart = true;
     for (const event of outcome.records) {
       const eventContext = { config: env.config, record: event };
-      const deleted = feed.deletedKey ? interpolateString(feed.deletedKey, eventContext) : "";
-      if (deleted) {
-        state.deleted.add(deleted);
-        const run = item.run;
-        if (!run.seen.has(deleted) && run.selected) {
-          const at = (feed.deletedAt && interpolateString(feed.deletedAt, eventContext)) || new Date().toISOString();
-          await emitRecord(run, { [run.def.primaryKey[0]?.[0] ?? "gid"]: deleted, _ab_cdc_deleted_at: at });
-        }
-        continue;
-      }
+      if (await emitDeletions(item.run, feed, eventContext, state.deleted)) continue;
       feed.rereads.forEach((rule, i) => {
         const key = interpolateString(rule.key, eventContext);
         if (key) state.rereads[i]!.add(key);

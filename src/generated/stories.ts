@@ -503,5 +503,9 @@ export interface StoryRecord {
     } | null;
     [k: string]: unknown;
   } | null;
+  /**
+   * Set on a tombstone: the record was deleted in Asana at this time (incremental syncs).
+   */
+  _ab_cdc_deleted_at?: string | null;
   [k: string]: unknown;
 }
