@@ -61,6 +61,7 @@ export class AirbyteWriter implements SyncEmitter {
     });
   }
 
+  /** `quota_reset` is an integer (epoch ms) in the protocol; the engine's pause may end mid-millisecond, so it is rounded up. */
   async rateLimited(stream: string, quotaReset: number): Promise<void> {
     await this.out.writeJson({
       type: "TRACE",
@@ -70,7 +71,7 @@ export class AirbyteWriter implements SyncEmitter {
         stream_status: {
           stream_descriptor: { name: stream },
           status: "RUNNING",
-          reasons: [{ type: "RATE_LIMITED", rate_limited: { quota_reset: quotaReset } }],
+          reasons: [{ type: "RATE_LIMITED", rate_limited: { quota_reset: Math.ceil(quotaReset) } }],
         },
       },
     });

@@ -13,7 +13,9 @@ import { catalogStreams, projectFile, readProjectJson, readProjectYaml } from ".
 import type { AirbyteMessage } from "../helpers/cli.js";
 import { runAirbyte, tempDir } from "../helpers/cli.js";
 import { copies, execForm, lastInstruction, parseDockerfile, stageValues } from "../helpers/dockerfile.js";
+import { assertProtocolLines, stdoutLines } from "../helpers/protocol.js";
 import { type JsonObject, isObject } from "../helpers/schema-rules.js";
+import { checkOutput } from "../helpers/secrets.js";
 import { ROOT } from "../helpers/shared.js";
 
 const AIRBYTE_ASANA_DEFINITION_ID = "d0243522-dccf-4978-8ba0-37ed47a0bdbf";
@@ -107,6 +109,10 @@ describe("Dockerfile (Airbyte image rules, checked statically)", () => {
     const run = (args: string[]): AirbyteMessage[] => {
       const result = spawnSync(process.execPath, [script, ...args], { cwd, encoding: "utf8", timeout: 30_000 });
       expect(result.status, `${args[0]}: ${result.stderr}`).toBe(0);
+      // Checked as runAirbyte checks its outputs: for secrets, and every line against the protocol.
+      checkOutput(`stdout of the image's ${args.join(" ")}`, result.stdout);
+      checkOutput(`stderr of the image's ${args.join(" ")}`, result.stderr);
+      assertProtocolLines(`stdout of the image's ${args.join(" ")}`, "airbyte", stdoutLines(result.stdout));
       return result.stdout.split("\n").filter((l) => l).map((l) => JSON.parse(l) as AirbyteMessage);
     };
     // The same output as the CLI run from the repository.

@@ -3,10 +3,13 @@ import { spawn } from "node:child_process";
 import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
+import { assertProtocolLines, stdoutLines, tapPrintsMessages } from "./protocol.js";
 import { checkOutput } from "./secrets.js";
 import { ROOT } from "./shared.js";
 
 export const AIRBYTE_BIN = resolve(ROOT, "dist/src/cli/airbyte.js");
+/** The Singer tap (singer.ts exports it too, as TAP_BIN); its lines are Singer messages. */
+const SINGER_BIN = resolve(ROOT, "dist/src/cli/singer.js");
 
 export interface AirbyteMessage {
   type: string;
@@ -43,7 +46,8 @@ export function writeJson(dir: string, name: string, value: unknown): string {
 /**
  * Runs `node bin ...args` and SIGKILLs it right after the stdout line for which `stop(line, count)`
  * is true (`count` lines so far); resolves with the whole lines up to that one (all of them when
- * none stopped it), and exit code null when it was killed. Its outputs are checked for secrets.
+ * none stopped it), and exit code null when it was killed. Its outputs are checked for secrets, and
+ * those whole lines against the protocol of `bin` (Singer for the tap, Airbyte otherwise).
  */
 export function runUntilKilled(
   bin: string,
@@ -78,6 +82,8 @@ export function runUntilKilled(
       try {
         checkOutput(`stdout of ${args.join(" ")} (killed)`, lines.join("\n"));
         checkOutput(`stderr of ${args.join(" ")} (killed)`, stderr);
+        if (resolve(bin) !== SINGER_BIN) assertProtocolLines(`stdout of ${args.join(" ")} (killed)`, "airbyte", lines);
+        else if (tapPrintsMessages(args)) assertProtocolLines(`stdout of tap-asana ${args.join(" ")} (killed)`, "singer", lines);
       } catch (error) {
         reject(error);
         return;
@@ -106,6 +112,8 @@ export function runAirbyte(args: string[], timeoutMs = 120_000, bin = AIRBYTE_BI
         // Every output of every test that runs the CLI is a leak test (helpers/secrets.ts).
         checkOutput(`stdout of ${args.join(" ")}`, stdout);
         checkOutput(`stderr of ${args.join(" ")}`, stderr);
+        // ... and a protocol test (helpers/protocol.ts).
+        assertProtocolLines(`stdout of ${args.join(" ")}`, "airbyte", stdoutLines(stdout));
       } catch (error) {
         reject(error);
         return;

@@ -3,7 +3,9 @@
  *
  *   tap-asana --config c.json --catalog cat.json | node singer-target.mjs OUT_DIR
  *
- * - reads stdin line by line; every line must be a JSON message with a `type` (any case);
+ * - reads stdin line by line; every line must be a JSON message with a `type` (any case); the
+ *   envelope of each line is checked (singer-envelope.ts) and its problems listed in the summary
+ *   (`protocolErrors`, which the test helper turns into a failure);
  * - SCHEMA: records `key_properties` and compiles the schema (ajv); a schema may be replaced;
  * - RECORD: an error before its stream's SCHEMA; validated against the schema; every key property
  *   must be present; buffered, then appended to `OUT_DIR/<stream>.jsonl`;
@@ -12,7 +14,8 @@
  * - ACTIVATE_VERSION: noted per stream (RECORDs of a stream that had one must carry that version);
  * - at the end, writes `OUT_DIR/_target.json` (schemas, versions, counts, message order per stream).
  * Any violation: a message on stderr and exit code 1. It uses only node builtins, ajv and
- * ajv-formats, so the test suite can transpile it to a standalone .mjs file.
+ * ajv-formats (and singer-envelope.ts, which does too), so the test suite can transpile the two
+ * into standalone ES modules.
  */
 import { appendFileSync, mkdirSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
@@ -20,6 +23,7 @@ import { createInterface } from "node:readline";
 import { pathToFileURL } from "node:url";
 import { Ajv, type ValidateFunction } from "ajv";
 import addFormatsImport from "ajv-formats";
+import { singerLineProblem } from "./singer-envelope.js";
 
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 
@@ -39,6 +43,8 @@ export interface TargetSummary {
   streams: Record<string, TargetStreamSummary>;
   states: number;
   messages: number;
+  /** Protocol violations of the lines read, `line N (TYPE): error` each (the first 100). */
+  protocolErrors: string[];
 }
 
 interface StreamState {
@@ -49,11 +55,14 @@ interface StreamState {
 
 export class TargetError extends Error {}
 
+const MAX_PROTOCOL_ERRORS = 100;
+
 export class SingerTarget {
   private readonly ajv = new Ajv({ strict: false, allErrors: true });
   private readonly streams = new Map<string, StreamState>();
   private states = 0;
   private messages = 0;
+  private readonly protocolErrors: string[] = [];
 
   constructor(
     private readonly dir: string,
@@ -64,6 +73,8 @@ export class SingerTarget {
   }
 
   handle(line: string, lineNumber: number): void {
+    const problem = singerLineProblem(line, lineNumber);
+    if (problem && this.protocolErrors.length < MAX_PROTOCOL_ERRORS) this.protocolErrors.push(problem);
     if (line.trim() === "") return;
     let message: Record<string, unknown>;
     try {
@@ -193,6 +204,7 @@ export class SingerTarget {
       streams: Object.fromEntries([...this.streams].map(([name, s]) => [name, s.summary])),
       states: this.states,
       messages: this.messages,
+      protocolErrors: this.protocolErrors,
     };
     writeFileSync(join(this.dir, "_target.json"), JSON.stringify(summary, null, 2));
     return summary;

@@ -5,9 +5,10 @@
  */
 import { type ChildProcess, spawn } from "node:child_process";
 import { createHash } from "node:crypto";
-import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, writeFileSync } from "node:fs";
+import { existsSync, mkdirSync, readFileSync, readdirSync, renameSync, rmSync, writeFileSync } from "node:fs";
 import { join, resolve } from "node:path";
 import ts from "typescript";
+import { assertNoViolations, assertProtocolLines, stdoutLines, tapPrintsMessages } from "./protocol.js";
 import { checkOutput } from "./secrets.js";
 import { ROOT } from "./shared.js";
 import type { TargetSummary } from "./singer-target.js";
@@ -16,25 +17,43 @@ export const TAP_BIN = resolve(ROOT, "dist/src/cli/singer.js");
 
 let targetFile: string | undefined;
 
+/** The modules the test target consists of: itself and the envelope check it imports. */
+const TARGET_MODULES = ["singer-target", "singer-envelope"] as const;
+
 /**
- * The test target as a standalone ES module. It is transpiled from singer-target.ts into
- * .vitest-tmp/ under the project root (git-ignored), so `ajv` resolves from node_modules.
+ * The test target as a standalone ES module. It is transpiled from singer-target.ts (and the
+ * singer-envelope.ts it imports) into .vitest-tmp/ under the project root (git-ignored), so `ajv`
+ * resolves from node_modules and the files are ES modules ("type": "module").
  * (Node 20 cannot run TypeScript, and test/ is not part of the tsc build.)
  */
 export function targetScript(): string {
   if (targetFile && existsSync(targetFile)) return targetFile;
-  const source = readFileSync(resolve(ROOT, "test/helpers/singer-target.ts"), "utf8");
-  const { outputText } = ts.transpileModule(source, {
-    compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
-    fileName: "singer-target.ts",
+  const outputs = TARGET_MODULES.map((name) => {
+    const source = readFileSync(resolve(ROOT, `test/helpers/${name}.ts`), "utf8");
+    const { outputText } = ts.transpileModule(source, {
+      compilerOptions: { module: ts.ModuleKind.ESNext, target: ts.ScriptTarget.ES2022, verbatimModuleSyntax: false },
+      fileName: `${name}.ts`,
+    });
+    return { name, outputText };
   });
-  const dir = resolve(ROOT, ".vitest-tmp");
-  mkdirSync(dir, { recursive: true });
+  const hash = createHash("sha256");
+  for (const { outputText } of outputs) hash.update(outputText);
+  const root = resolve(ROOT, ".vitest-tmp");
+  mkdirSync(root, { recursive: true });
   // Named by content: test files running in parallel share it, and an edit makes a new one.
-  const file = join(dir, `singer-target-${createHash("sha256").update(outputText).digest("hex").slice(0, 12)}.mjs`);
+  const dir = join(root, `singer-target-${hash.digest("hex").slice(0, 12)}`);
+  const file = join(dir, "singer-target.js");
   if (!existsSync(file)) {
-    writeFileSync(`${file}.${process.pid}.tmp`, outputText);
-    renameSync(`${file}.${process.pid}.tmp`, file);
+    const tmp = `${dir}.${process.pid}.tmp`;
+    mkdirSync(tmp, { recursive: true });
+    for (const { name, outputText } of outputs) writeFileSync(join(tmp, `${name}.js`), outputText);
+    try {
+      renameSync(tmp, dir);
+    } catch (error) {
+      // Another test file wrote the same directory first.
+      rmSync(tmp, { recursive: true, force: true });
+      if (!existsSync(file)) throw error;
+    }
   }
   targetFile = file;
   return file;
@@ -70,6 +89,8 @@ export async function runTap(args: string[], timeoutMs = 60_000): Promise<TapRes
     // Every output of the tap is a leak test too (helpers/secrets.ts).
     checkOutput(`stdout of tap-asana ${args.join(" ")}`, stdout());
     checkOutput(`stderr of tap-asana ${args.join(" ")}`, stderr());
+    // ... and a protocol test (helpers/protocol.ts), when it prints messages (a sync).
+    if (tapPrintsMessages(args)) assertProtocolLines(`stdout of tap-asana ${args.join(" ")}`, "singer", stdoutLines(stdout()));
     return { code, stdout: stdout(), stderr: stderr() };
   } finally {
     clearTimeout(timer);
@@ -108,14 +129,13 @@ export async function runTapToTarget(tapArgs: string[], outDir: string, timeoutM
     for (const file of existsSync(outDir) ? readdirSync(outDir) : []) {
       checkOutput(`the target's ${file}`, readFileSync(join(outDir, file), "utf8"));
     }
+    // The target checked every line it read against the Singer protocol (singer-envelope.ts).
+    const summary = readSummary(outDir);
+    assertNoViolations(`stdout of tap-asana ${tapArgs.join(" ")} (as the target read it)`, "singer", summary.protocolErrors);
     const states = targetStdout()
       .split("\n")
       .filter((l) => l !== "")
       .map((l) => JSON.parse(l) as unknown);
-    const summaryFile = join(outDir, "_target.json");
-    const summary = existsSync(summaryFile)
-      ? (JSON.parse(readFileSync(summaryFile, "utf8")) as TargetSummary)
-      : { streams: {}, states: 0, messages: 0 };
     return {
       tap: { code: tapCode, stderr: tapStderr() },
       target: { code: targetCode, stderr: targetStderr() },
@@ -126,6 +146,14 @@ export async function runTapToTarget(tapArgs: string[], outDir: string, timeoutM
   } finally {
     clearTimeout(timer);
   }
+}
+
+/** The target's `_target.json` (an empty summary when it wrote none). */
+function readSummary(outDir: string): TargetSummary {
+  const summaryFile = join(outDir, "_target.json");
+  return existsSync(summaryFile)
+    ? (JSON.parse(readFileSync(summaryFile, "utf8")) as TargetSummary)
+    : { streams: {}, states: 0, messages: 0, protocolErrors: [] };
 }
 
 /** The records the target wrote for `stream` (none when it wrote no file). */
