@@ -40,7 +40,7 @@ describe("OAuth token endpoint", () => {
   it("grants a fresh bearer access token for the refresh token, with the user's data", async () => {
     const first = await grant(sim, goodGrant);
     expect(first.status).toBe(200);
-    const me = sim.dataset.records.user(0);
+    const me = sim.dataset.facts.user(0);
     expect(first.body).toEqual({
       access_token: expect.stringMatching(/^\S{20,}$/),
       expires_in: 60,

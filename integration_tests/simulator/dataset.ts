@@ -2,9 +2,11 @@
  * A deterministic Asana dataset for a seed and a size: the ground truth the simulator serves.
  *
  * Layers: structure.ts (who exists and how things relate, built once), facts.ts (attributes
- * derived on demand from seed + index), records.ts (Asana's JSON shapes). This class is the
- * query surface over them: lists in API order (as gids), full records by gid, the ground truth
- * of each stream, and the minimal request count of a perfect sync.
+ * derived on demand from seed + index), records.ts (Asana's JSON shapes), projection.ts (what a
+ * response shows of them: full records, compact records, opt_fields). This class is the query
+ * surface over them: lists in API order (as gids), records by gid, the ground truth of each
+ * stream (the full records a single-object GET returns), and the minimal request count of a
+ * perfect sync.
  *
  * Mutations (mutations.ts) go to an overlay (overlay.ts): facts read patches and added stories or
  * attachments from it, created tasks are appended to the structure, and this class hides deleted
@@ -16,6 +18,7 @@ import { STREAM_NAMES, type StreamName } from "./fields.js";
 import { ATTACHMENTS_PER_PARENT_SLOT, GidCodec, KIND, type Kind } from "./gids.js";
 import { Overlay } from "./overlay.js";
 import { SeededRandom } from "./random.js";
+import { fullView } from "./projection.js";
 import { type ApiRecord, RecordBuilder } from "./records.js";
 import { buildStructure, type DatasetSize, type Structure } from "./structure.js";
 
@@ -69,7 +72,7 @@ export class Dataset {
     this.gids = new GidCodec(seed);
     this.structure = buildStructure(size, rng);
     this.facts = new Facts(this.structure, rng, this.gids, this.overlay);
-    this.records = new RecordBuilder(this.facts);
+    this.records = new RecordBuilder(this.facts, rng);
   }
 
   /** Whether a task (or subtask) ordinal exists now (not deleted by a mutation). */
@@ -129,8 +132,11 @@ export class Dataset {
     }
   }
 
-  /** The stream a gid's full record belongs to, with the record; undefined for unknown gids. */
-  lookup(gid: string): { stream: StreamName; record: ApiRecord } | undefined {
+  /**
+   * The stream a gid's record belongs to, with the builder's record (what projections start
+   * from: see projection.ts); undefined for unknown gids.
+   */
+  source(gid: string): { stream: StreamName; record: ApiRecord } | undefined {
     const decoded = this.gids.decode(gid);
     if (decoded === undefined) return undefined;
     const index = this.find(decoded.kind as Kind, gid);
@@ -172,7 +178,13 @@ export class Dataset {
     }
   }
 
-  /** The full record behind a gid (any type), or undefined. */
+  /** The stream a gid's full record belongs to, with the full record; undefined for unknown gids. */
+  lookup(gid: string): { stream: StreamName; record: ApiRecord } | undefined {
+    const found = this.source(gid);
+    return found === undefined ? undefined : { stream: found.stream, record: fullView(found.stream, found.record) };
+  }
+
+  /** The full record behind a gid (any type), as a single-object GET returns it, or undefined. */
   fullRecord(gid: string): ApiRecord | undefined {
     return this.lookup(gid)?.record;
   }
@@ -352,7 +364,13 @@ export class Dataset {
   // --- ground truth ----------------------------------------------------------------------------
 
   /** The exact full records a perfect full sync of `stream` emits, each once. */
+  /** The exact full records a perfect full sync of `stream` emits, each once. */
   *groundTruth(stream: StreamName): Generator<ApiRecord> {
+    for (const record of this.sources(stream)) yield fullView(stream, record);
+  }
+
+  /** The builder's records of a stream, in ground-truth order. */
+  private *sources(stream: StreamName): Generator<ApiRecord> {
     const s = this.structure;
     const r = this.records;
     switch (stream) {

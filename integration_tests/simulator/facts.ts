@@ -6,13 +6,24 @@
  * adds stories and attachments; generated stories and attachments always derive from the
  * unpatched task, so a mutation changes exactly what it says.
  */
-import { ATTACHMENTS_PER_PARENT_SLOT, GidCodec, KIND, LIKES_PER_OBJECT_SLOT, STATUS_UPDATES_PER_PROJECT_SLOT, STORIES_PER_TASK_SLOT } from "./gids.js";
+import {
+  ATTACHMENTS_PER_PARENT_SLOT,
+  CUSTOM_FIELDS_PER_WORKSPACE_SLOT,
+  ENUM_OPTIONS_PER_FIELD_SLOT,
+  GidCodec,
+  KIND,
+  LIKES_PER_OBJECT_SLOT,
+  STATUS_UPDATES_PER_PROJECT_SLOT,
+  STORIES_PER_TASK_SLOT,
+} from "./gids.js";
 import { EXTRA_INDEX_BASE, Overlay } from "./overlay.js";
 import type { SeededRandom } from "./random.js";
 import type { Structure } from "./structure.js";
 import {
   COMMENTS,
   COMPANY_NAMES,
+  CUSTOM_FIELD_DEFINITIONS,
+  ENUM_OPTION_COLORS,
   FILE_NAMES,
   FILE_TYPES,
   FIRST_NAMES,
@@ -227,6 +238,58 @@ export interface WebhookFacts {
   lastFailureAt: number;
   lastFailureContent: string;
   deliveryRetryCount: number;
+}
+
+export type CustomFieldType = (typeof CUSTOM_FIELD_DEFINITIONS)[number]["type"];
+
+export interface EnumOptionFacts {
+  gid: string;
+  name: string;
+  color: string;
+  enabled: boolean;
+}
+
+/** A workspace's custom field definition. */
+export interface CustomFieldFacts {
+  gid: string;
+  index: number;
+  workspace: number;
+  name: string;
+  type: CustomFieldType;
+  description: string;
+  /** Enum and multi-enum fields only (empty otherwise). */
+  options: EnumOptionFacts[];
+  /** Number fields only. */
+  precision: number | null;
+  currencyCode: string | null;
+  /** Text fields: the values' prefix. */
+  textPrefix: string | null;
+  creator: number;
+  notifications: boolean;
+}
+
+/** A custom field on a project (what the project's tasks get a value slot for). */
+export interface CustomFieldSettingFacts {
+  gid: string;
+  project: number;
+  /** The custom field's index. */
+  field: number;
+  isImportant: boolean;
+}
+
+/** A set value of a task's custom field (option indices point into the field's `options`). */
+export type CustomFieldValue =
+  | { type: "text"; text: string }
+  | { type: "number"; number: number }
+  | { type: "enum"; option: number }
+  | { type: "multi_enum"; options: number[] }
+  | { type: "date"; date: number }
+  | { type: "people"; users: number[] };
+
+/** One custom field of a task: the field's index and its value (null when unset). */
+export interface TaskCustomField {
+  field: number;
+  value: CustomFieldValue | null;
 }
 
 const COLORS = [
@@ -722,6 +785,128 @@ export class Facts {
     const project = Math.floor(index / ATTACHMENTS_PER_PARENT_SLOT);
     if (project >= this.structure.projects.length) return undefined;
     return this.projectAttachments(project)[index % ATTACHMENTS_PER_PARENT_SLOT];
+  }
+
+  // --- custom fields ------------------------------------------------------------------------------
+
+  /** The custom field indices of a workspace (an organization has them all, a personal workspace half). */
+  customFields(workspace: number): number[] {
+    const n = this.structure.workspaces[workspace]!.organization ? CUSTOM_FIELD_DEFINITIONS.length : Math.ceil(CUSTOM_FIELD_DEFINITIONS.length / 2);
+    return Array.from({ length: n }, (_, k) => workspace * CUSTOM_FIELDS_PER_WORKSPACE_SLOT + k);
+  }
+
+  /** Custom fields and project settings are few and asked for by every task: built once each. */
+  private readonly customFieldCache = new Map<number, CustomFieldFacts>();
+  private readonly settingsCache = new Map<number, CustomFieldSettingFacts[]>();
+
+  customField(index: number): CustomFieldFacts {
+    let field = this.customFieldCache.get(index);
+    if (field === undefined) {
+      field = this.buildCustomField(index);
+      this.customFieldCache.set(index, field);
+    }
+    return field;
+  }
+
+  private buildCustomField(index: number): CustomFieldFacts {
+    const workspace = Math.floor(index / CUSTOM_FIELDS_PER_WORKSPACE_SLOT);
+    const def: (typeof CUSTOM_FIELD_DEFINITIONS)[number] = CUSTOM_FIELD_DEFINITIONS[index % CUSTOM_FIELDS_PER_WORKSPACE_SLOT]!;
+    const options =
+      "options" in def
+        ? def.options.map((name, j) => {
+            const option = index * ENUM_OPTIONS_PER_FIELD_SLOT + j;
+            return {
+              gid: this.gids.encode(KIND.enumOption, option),
+              name,
+              color: this.rng.pick(ENUM_OPTION_COLORS, "enum-option.color", option),
+              // Options can be disabled later; the first one of each field stays enabled.
+              enabled: j === 0 || !this.rng.chance(0.1, "enum-option.disabled", option),
+            };
+          })
+        : [];
+    return {
+      gid: this.gids.encode(KIND.customField, index),
+      index,
+      workspace,
+      name: def.name,
+      type: def.type,
+      description: `${def.name} of the work.`,
+      options,
+      precision: "precision" in def ? def.precision : null,
+      currencyCode: "currency" in def ? def.currency : null,
+      textPrefix: "prefix" in def ? def.prefix : null,
+      creator: this.workspaceUser(workspace, "custom-field.creator", index),
+      notifications: this.rng.chance(0.5, "custom-field.notifications", index),
+    };
+  }
+
+  /**
+   * The custom fields a project shows, in workspace order: one chosen by the project's index (so
+   * even a few projects cover every type) and each other one three times in ten.
+   */
+  customFieldSettings(project: number): readonly CustomFieldSettingFacts[] {
+    let settings = this.settingsCache.get(project);
+    if (settings === undefined) {
+      settings = this.buildCustomFieldSettings(project);
+      this.settingsCache.set(project, settings);
+    }
+    return settings;
+  }
+
+  private buildCustomFieldSettings(project: number): CustomFieldSettingFacts[] {
+    const node = this.structure.projects[project]!;
+    const out: CustomFieldSettingFacts[] = [];
+    const fields = this.customFields(node.workspace);
+    for (const field of fields) {
+      const k = field % CUSTOM_FIELDS_PER_WORKSPACE_SLOT;
+      if (k !== project % fields.length && !this.rng.chance(0.3, "project.custom-field", project, k)) continue;
+      out.push({
+        gid: this.gids.encode(KIND.customFieldSetting, project * CUSTOM_FIELDS_PER_WORKSPACE_SLOT + k),
+        project,
+        field,
+        isImportant: this.rng.chance(0.4, "project.custom-field.important", project, k),
+      });
+    }
+    return out;
+  }
+
+  /**
+   * A task's custom fields: those of its projects' settings (first appearance first; none for a
+   * task in no project), each set with a seeded value three times in four.
+   */
+  taskCustomFields(ordinal: number): TaskCustomField[] {
+    const node = this.structure.tasks[ordinal]!;
+    if (node.projects.length === 0) return [];
+    const fields: number[] = [];
+    for (const project of node.projects) for (const setting of this.customFieldSettings(project)) if (!fields.includes(setting.field)) fields.push(setting.field);
+    return fields.map((field) => ({ field, value: this.rng.chance(0.75, "task.custom-field.set", ordinal, field) ? this.customFieldValue(ordinal, field) : null }));
+  }
+
+  private customFieldValue(ordinal: number, field: number): CustomFieldValue {
+    const f = this.customField(field);
+    const r = this.rng;
+    const enabled = f.options.map((o, j) => (o.enabled ? j : -1)).filter((j) => j >= 0);
+    switch (f.type) {
+      case "text":
+        return { type: "text", text: `${f.textPrefix ?? "REF"}-${1000 + ordinal}` };
+      case "number": {
+        const scale = 10 ** (f.precision ?? 0);
+        return { type: "number", number: r.int(0, 100 * scale, "task.custom-field.number", ordinal, field) / scale };
+      }
+      case "enum":
+        return { type: "enum", option: r.pick(enabled, "task.custom-field.enum", ordinal, field) };
+      case "multi_enum": {
+        const options = r.sample(enabled, r.int(1, 2, "task.custom-field.multi-count", ordinal, field), "task.custom-field.multi", ordinal, field);
+        return { type: "multi_enum", options: options.sort((a, b) => a - b) };
+      }
+      case "date":
+        return { type: "date", date: day(this.between(DATA_START, DATA_END, "task.custom-field.date", ordinal, field)) };
+      case "people": {
+        const users = this.structure.workspaces[f.workspace]!.users;
+        const picked = r.sample(users, r.int(1, 2, "task.custom-field.people-count", ordinal, field), "task.custom-field.people", ordinal, field);
+        return { type: "people", users: picked.sort((a, b) => a - b) };
+      }
+    }
   }
 
   // --- workspace-level lists -----------------------------------------------------------------------

@@ -7,10 +7,10 @@
  * For each stream it takes the components.schemas `<X>Response` schema, resolves `$ref` and merges
  * `allOf` parts left to right (later definition of a property wins, keys written next to `allOf`
  * apply last: the same rules as scripts/oas-convert.ts, which generates schemas/<stream>.json), and
- * writes one `FieldSpec` per top-level property (type, nullable, enum, format, the component an
- * object or array item refers to). It also writes the compact field list of each stream (the
- * `<X>Compact` schema; webhooks list the full WebhookResponse) and, for every referenced
- * component, which of gid/resource_type/name its compact form has (used for nested references).
+ * writes one `FieldSpec` per property (type, nullable, enum, format, the component an object or
+ * array item refers to, and the properties of objects down to the depth of the connector's JSON
+ * schemas: `maxObjectDepth: 2` in scripts/oas-convert.ts). It also writes the compact field list
+ * of each stream (the `<X>Compact` schema; webhooks list the full WebhookResponse).
  *
  * The simulator itself never reads the spec: it only imports the generated fields.ts.
  */
@@ -94,6 +94,10 @@ function merge(base: Oas, next: Oas): Oas {
   return out;
 }
 
+function pascalCase(name: string): string {
+  return name.replace(/(^|_)([a-z0-9])/g, (_, _sep: string, c: string) => c.toUpperCase());
+}
+
 function inferType(node: Oas): string {
   if (typeof node.type === "string") return node.type;
   if (isObj(node.properties)) return "object";
@@ -101,19 +105,67 @@ function inferType(node: Oas): string {
   return "any";
 }
 
-/** One FieldSpec as TypeScript source text; collects referenced component names. */
-function fieldSpecSource(resolver: Resolver, raw: unknown, refs: Set<string>, depth = 0): string {
-  const { node, ref } = resolver.flatten(raw);
-  const parts: string[] = [`type: ${JSON.stringify(inferType(node))}`];
-  if (node.nullable === true) parts.push("nullable: true");
-  if (typeof node.format === "string") parts.push(`format: ${JSON.stringify(node.format)}`);
-  if (Array.isArray(node.enum)) parts.push(`enum: ${JSON.stringify(node.enum)}`);
-  if (ref !== undefined && inferType(node) === "object") {
-    parts.push(`ref: ${JSON.stringify(ref)}`);
-    refs.add(ref);
+/** Deepest object level that keeps its properties (root = 0), as in scripts/oas-convert.ts. */
+const MAX_OBJECT_DEPTH = 2;
+
+/**
+ * Writes FieldSpecs as TypeScript source. An object at level 1 or 2 (a top-level property is level
+ * 1; array `items` stay at the array's level) keeps its properties; deeper objects are opaque.
+ * Property maps are written once each, as named constants (`<Component>_L<level>`), because the
+ * same component appears under many fields.
+ */
+class SpecWriter {
+  /** Constant declarations in dependency order. */
+  readonly declarations: string[] = [];
+  private readonly constants = new Map<string, string>();
+  private readonly names = new Set<string>();
+
+  constructor(private readonly resolver: Resolver) {}
+
+  /** The FieldSpec of a (raw) property schema `name` at object level `level`. */
+  spec(name: string, raw: unknown, level: number, arrayDepth = 0): string {
+    const { node, ref } = this.resolver.flatten(raw);
+    const type = inferType(node);
+    const parts: string[] = [`type: ${JSON.stringify(type)}`];
+    if (node.nullable === true) parts.push("nullable: true");
+    if (typeof node.format === "string") parts.push(`format: ${JSON.stringify(node.format)}`);
+    if (Array.isArray(node.enum)) parts.push(`enum: ${JSON.stringify(node.enum)}`);
+    if (ref !== undefined && type === "object") parts.push(`ref: ${JSON.stringify(ref)}`);
+    // Arrays of arrays do not occur in the spec; the bound only guarantees termination.
+    if (type === "array" && arrayDepth < 2) parts.push(`items: ${this.spec(name, node.items, level, arrayDepth + 1)}`);
+    if (type === "object" && level <= MAX_OBJECT_DEPTH && isObj(node.properties) && Object.keys(node.properties).length > 0) {
+      parts.push(`properties: ${this.properties(node.properties, level, ref ?? pascalCase(name))}`);
+    }
+    return `{ ${parts.join(", ")} }`;
   }
-  if (inferType(node) === "array" && depth < 2) parts.push(`items: ${fieldSpecSource(resolver, node.items, refs, depth + 1)}`);
-  return `{ ${parts.join(", ")} }`;
+
+  /**
+   * The name of the constant holding the properties of an object at `level` (each property one
+   * level deeper), named after its component (or, inline, its field) and level.
+   */
+  private properties(props: Oas, level: number, base: string): string {
+    const lines = Object.entries(props).map(([name, value]) => `  ${name}: ${this.spec(name, value, level + 1)},`);
+    const body = lines.join("\n");
+    // One constant per component (or inline field name) and body: identical property lists of
+    // different components stay apart so each constant's name says what it describes.
+    const key = `${base}\n${body}`;
+    const known = this.constants.get(key);
+    if (known !== undefined) return known;
+    let name = `${base}_L${level}`;
+    for (let k = 2; this.names.has(name); k++) name = `${base}_L${level}_${k}`;
+    this.names.add(name);
+    this.constants.set(key, name);
+    this.declarations.push(`const ${name}: Readonly<Record<string, FieldSpec>> = {`, body, "};", "");
+    return name;
+  }
+
+  /** A response component's top-level properties (level 1) as a constant named after it. */
+  root(component: string): void {
+    const flat = this.resolver.flatten({ $ref: `#/components/schemas/${component}` });
+    const props = isObj(flat.node.properties) ? flat.node.properties : {};
+    const lines = Object.entries(props).map(([name, value]) => `  ${name}: ${this.spec(name, value, 1)},`);
+    this.declarations.push(`const ${component}: Readonly<Record<string, FieldSpec>> = {`, ...lines, "};", "");
+  }
 }
 
 export function generateFieldsSource(oasText: string): string {
@@ -121,13 +173,14 @@ export function generateFieldsSource(oasText: string): string {
   const schemas = isObj(doc) && isObj(doc.components) ? doc.components.schemas : undefined;
   if (!isObj(schemas)) throw new Error("the OpenAPI document has no components.schemas");
   const resolver = new Resolver(schemas);
-  const refs = new Set<string>();
+  const writer = new SpecWriter(resolver);
   const out: string[] = [];
   out.push(
     "// GENERATED by integration_tests/simulator/gen-fields.ts from Asana's OpenAPI spec",
-    "// (shared/asana/asana_oas.yaml): the top-level properties of each stream's `<X>Response` schema",
-    "// after resolving $ref and merging allOf, the `<X>Compact` field lists, and the compact form of",
-    "// every referenced component. Do not edit by hand; regenerate with:",
+    "// (asana_oas.yaml): the properties of each stream's `<X>Response` schema after",
+    "// resolving $ref and merging allOf, nested objects down to level 2 (the root is level 0, a",
+    "// top-level property level 1, array items at their array's level; deeper objects are opaque),",
+    "// and the `<X>Compact` field lists. Do not edit by hand; regenerate with:",
     "//   npx tsc -p tsconfig.json && node dist/integration_tests/simulator/gen-fields.js",
     "",
     'export type FieldType = "string" | "integer" | "number" | "boolean" | "object" | "array" | "any";',
@@ -140,6 +193,8 @@ export function generateFieldsSource(oasText: string): string {
     "  /** The component an object field refers to (e.g. UserCompact). */",
     "  readonly ref?: string;",
     "  readonly items?: FieldSpec;",
+    "  /** An object's properties (objects at level 1 and 2 only; deeper ones are opaque). */",
+    "  readonly properties?: Readonly<Record<string, FieldSpec>>;",
     "}",
     "",
     "export const STREAM_NAMES = [",
@@ -153,14 +208,10 @@ export function generateFieldsSource(oasText: string): string {
     "};",
     "",
   );
-  // One constant per response component (tasks and subtasks share TaskResponse), then the map.
-  for (const full of [...new Set(STREAM_COMPONENTS.map(([, component]) => component))]) {
-    const flat = resolver.flatten({ $ref: `#/components/schemas/${full}` });
-    const props = isObj(flat.node.properties) ? flat.node.properties : {};
-    out.push(`const ${full}: Readonly<Record<string, FieldSpec>> = {`);
-    for (const [name, value] of Object.entries(props)) out.push(`  ${name}: ${fieldSpecSource(resolver, value, refs)},`);
-    out.push("};", "");
-  }
+  // One constant per response component (tasks and subtasks share TaskResponse), preceded by the
+  // nested property maps it uses, then the map.
+  for (const full of [...new Set(STREAM_COMPONENTS.map(([, component]) => component))]) writer.root(full);
+  out.push(...writer.declarations);
   out.push(
     "/** Full record fields per stream, in spec order. */",
     "export const RECORD_FIELDS: Readonly<Record<StreamName, Readonly<Record<string, FieldSpec>>>> = {",
@@ -170,12 +221,6 @@ export function generateFieldsSource(oasText: string): string {
   out.push("export const COMPACT_FIELDS: Readonly<Record<StreamName, readonly string[]>> = {");
   for (const [stream, , compact] of STREAM_COMPONENTS) {
     out.push(`  ${stream}: ${JSON.stringify(resolver.propertyNames(compact))},`);
-  }
-  out.push("};", "", "/** For each referenced component, which of gid/resource_type/name a nested reference carries. */");
-  out.push("export const REFERENCE_FIELDS: Readonly<Record<string, readonly string[]>> = {");
-  for (const ref of [...refs].sort()) {
-    const names = resolver.propertyNames(ref).filter((n) => n === "gid" || n === "resource_type" || n === "name");
-    out.push(`  ${ref}: ${JSON.stringify(names)},`);
   }
   out.push("};", "");
   return out.join("\n");

@@ -29,6 +29,9 @@ export const KIND = {
   like: 17,
   dateVariable: 18,
   templateRole: 19,
+  customField: 20,
+  enumOption: 21,
+  customFieldSetting: 22,
 } as const;
 export type Kind = (typeof KIND)[keyof typeof KIND];
 
@@ -42,6 +45,9 @@ export const STORIES_PER_TASK_SLOT = 8;
 export const ATTACHMENTS_PER_PARENT_SLOT = 4;
 export const STATUS_UPDATES_PER_PROJECT_SLOT = 4;
 export const LIKES_PER_OBJECT_SLOT = 4;
+/** Custom fields per workspace, custom field settings per project, enum options per custom field. */
+export const CUSTOM_FIELDS_PER_WORKSPACE_SLOT = 16;
+export const ENUM_OPTIONS_PER_FIELD_SLOT = 16;
 
 export class GidCodec {
   private readonly origin: number;

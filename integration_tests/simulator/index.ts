@@ -40,6 +40,8 @@ export { faultFor } from "./faults.js";
 export { RATE_LIMIT_MESSAGE } from "./ratelimit.js";
 export { OFFSET_EXPIRED_MESSAGE } from "./pagination.js";
 export { PAYMENT_REQUIRED_MESSAGE } from "./server.js";
+export { fullRecordPaths } from "./projection.js";
+export { NULL_RATE, STRUCTURAL_FIELDS, UNLISTED_RATE } from "./records.js";
 
 export const DEFAULT_TOKEN = "sim-pat-0001";
 

@@ -5,7 +5,7 @@
  */
 
 /** 32-bit FNV-1a of a string (used once per salt, then cached). */
-function fnv1a(text: string): number {
+export function fnv1a(text: string): number {
   let h = 0x811c9dc5;
   for (let i = 0; i < text.length; i++) {
     h ^= text.charCodeAt(i);
@@ -15,7 +15,7 @@ function fnv1a(text: string): number {
 }
 
 /** Murmur3's finaliser: a good avalanche for sequential inputs. */
-function fmix32(value: number): number {
+export function fmix32(value: number): number {
   let h = value >>> 0;
   h ^= h >>> 16;
   h = Math.imul(h, 0x85ebca6b);

@@ -1,16 +1,22 @@
 /**
- * Asana's JSON shapes: full records built from facts (facts.ts), the compact projection list
- * endpoints return by default, and `opt_fields` projections.
+ * Asana's JSON shapes: the records built from facts (facts.ts), before projection.
  *
- * A full record has exactly the top-level properties of the stream's OAS `<X>Response` schema
- * (fields.ts), in spec order. Builders set the fields that mean something for the record; every
- * other field gets its type's empty value (`complete`): `null` when the spec says nullable, else
- * the first enum value, "", 0, false, [] or {}. Nested references to other objects are compact:
- * `{gid, resource_type, name}`, limited to the fields the referenced component has.
+ * A builder sets the fields that mean something for the record; `complete` then gives the record
+ * exactly the properties of the stream's OAS `<X>Response` schema (fields.ts), in spec order, and
+ * every nested object of level 1 or 2 every property of its component, with null for everything
+ * the builder did not set: real Asana sends null for fields the spec calls non-nullable
+ * (approval fields on ordinary tasks, per-subtype story fields, sizes of externally hosted
+ * attachments...). Nested references carry what the builder knows (gid, resource_type, name...);
+ * projection.ts decides how much of them a response shows.
+ *
+ * On top of that, deterministically from the seed (per record gid and field), about 5 % of the
+ * descriptive top-level fields are null even where the builder has a value, and about 3 % of the
+ * enum fields carry a value the spec does not list: clients must treat every field but `gid` as
+ * nullable and no vocabulary as closed. `STRUCTURAL_FIELDS` lists the fields exempt from both.
  */
-import type { AttachmentFacts, Facts, Like, StatusUpdateFacts, StoryFacts } from "./facts.js";
-import { COMPACT_FIELDS, type FieldSpec, RECORD_FIELDS, REFERENCE_FIELDS, type StreamName } from "./fields.js";
-import { ApiError } from "./errors.js";
+import type { AttachmentFacts, CustomFieldFacts, Facts, Like, StatusUpdateFacts, StoryFacts, TaskCustomField } from "./facts.js";
+import { type FieldSpec, RECORD_FIELDS, type StreamName } from "./fields.js";
+import { fmix32, fnv1a, type SeededRandom } from "./random.js";
 
 export type Json = null | boolean | number | string | Json[] | { [key: string]: Json };
 export type ApiRecord = { [key: string]: Json };
@@ -39,88 +45,168 @@ function html(text: string): string {
   return `<body>${escaped}</body>`;
 }
 
-/** The empty value of a field type (see the header comment). */
-export function emptyValue(spec: FieldSpec): Json {
-  if (spec.nullable === true) return null;
-  const firstEnum = spec.enum?.find((v) => v !== null);
-  if (firstEnum !== undefined) return firstEnum;
-  switch (spec.type) {
-    case "string":
-      return "";
-    case "integer":
-    case "number":
-      return 0;
-    case "boolean":
-      return false;
-    case "array":
-      return [];
-    case "object":
-      return {};
-    case "any":
-      return null;
-  }
+/** Share of descriptive top-level fields that are null although the builder has a value. */
+export const NULL_RATE = 0.05;
+/** Share of non-null enum values (exempt fields aside) that the spec does not list. */
+export const UNLISTED_RATE = 0.03;
+/** Candidate unlisted values: the first one the field's enum does not list is used. */
+const UNLISTED_VALUES = ["none", "other", "unlisted_value"] as const;
+
+/**
+ * Fields never made null by the seeded variation and never given an unlisted value: their null
+ * would say something false about structure the connector relies on. `gid`, `resource_type`,
+ * `created_at` and `modified_at` everywhere (identity and the incremental cursors); and per stream
+ * the fields that place a record in the workspace -> team -> project -> task tree (parents,
+ * partitions, de-duplication), the record filters (`is_organization`, `num_subtasks`) and what
+ * the Events API reports about a resource (`resource_subtype` of tasks and stories).
+ * The builder's own nulls (a top-level task's `parent`, a personal project's `team`) stay.
+ */
+export const STRUCTURAL_FIELDS: Readonly<Record<StreamName, readonly string[]>> = {
+  workspaces: ["is_organization"],
+  users: ["workspaces"],
+  teams: ["organization"],
+  team_memberships: ["user", "team"],
+  workspace_memberships: ["user", "workspace"],
+  projects: ["workspace", "team"],
+  sections: ["project", "projects"],
+  tasks: ["resource_subtype", "num_subtasks", "parent", "projects", "memberships", "workspace"],
+  subtasks: ["resource_subtype", "num_subtasks", "parent", "projects", "memberships", "workspace"],
+  tags: ["workspace"],
+  stories: ["resource_subtype", "target", "task"],
+  attachments: ["parent"],
+  project_templates: ["team"],
+  status_updates: ["parent"],
+  webhooks: ["resource"],
+};
+const ALWAYS_STRUCTURAL = ["gid", "resource_type", "created_at", "modified_at"];
+
+/** Per stream: the fields open to the variation, with their hash (mixed into the record's roll) and unlisted value. */
+interface VariedField {
+  name: string;
+  code: number;
+  unlisted: string | undefined;
 }
 
-/** Orders `values` by the stream's field list and fills every missing field with its empty value. */
-export function complete(stream: StreamName, values: Readonly<Record<string, Json | undefined>>): ApiRecord {
+const VARIED_FIELDS = new Map<StreamName, readonly VariedField[]>();
+
+function variedFields(stream: StreamName): readonly VariedField[] {
+  let fields = VARIED_FIELDS.get(stream);
+  if (fields === undefined) {
+    const exempt = new Set([...ALWAYS_STRUCTURAL, ...STRUCTURAL_FIELDS[stream]]);
+    fields = Object.entries(RECORD_FIELDS[stream])
+      .filter(([name]) => !exempt.has(name))
+      .map(([name, spec]) => ({
+        name,
+        code: fnv1a(name),
+        unlisted: spec.enum === undefined ? undefined : UNLISTED_VALUES.find((v) => !spec.enum!.includes(v)),
+      }));
+    VARIED_FIELDS.set(stream, fields);
+  }
+  return fields;
+}
+
+type Values = Readonly<Record<string, Json | undefined>>;
+
+/** Property lists as arrays, built once per spec object (completion runs for every record). */
+const ENTRIES = new WeakMap<Readonly<Record<string, FieldSpec>>, readonly (readonly [string, FieldSpec])[]>();
+
+function entriesOf(props: Readonly<Record<string, FieldSpec>>): readonly (readonly [string, FieldSpec])[] {
+  let entries = ENTRIES.get(props);
+  if (entries === undefined) {
+    entries = Object.entries(props);
+    ENTRIES.set(props, entries);
+  }
+  return entries;
+}
+
+/** A nested value with every property its spec describes (objects at level 1 and 2). */
+function completeValue(value: Json | undefined, spec: FieldSpec): Json {
+  if (value === undefined || value === null) return null;
+  if (typeof value !== "object") return value;
+  if (Array.isArray(value)) {
+    const items = spec.items;
+    return items?.properties === undefined ? value : value.map((item) => completeValue(item, items));
+  }
+  return spec.properties === undefined ? value : completeObject(value, spec.properties, true);
+}
+
+/** Spec properties in spec order (null when unset); keys the spec does not know kept after them if `extra`. */
+function completeObject(values: Values, props: Readonly<Record<string, FieldSpec>>, extra: boolean): ApiRecord {
   const out: ApiRecord = {};
-  for (const [name, spec] of Object.entries(RECORD_FIELDS[stream])) {
+  let matched = 0;
+  for (const [name, spec] of entriesOf(props)) {
     const value = values[name];
-    out[name] = value === undefined ? emptyValue(spec) : value;
+    if (value !== undefined) matched++;
+    out[name] = completeValue(value, spec);
   }
+  if (!extra) return out;
+  let present = 0;
+  for (const key in values) if (values[key] !== undefined) present++;
+  if (present > matched) for (const key in values) if (!Object.hasOwn(props, key) && values[key] !== undefined) out[key] = values[key]!;
   return out;
 }
 
-/** A nested reference in the compact form of `component` (e.g. "UserCompact"). */
-export function reference(component: string, target: { gid: string; resource_type: string; name?: string }): ApiRecord {
-  const fields = REFERENCE_FIELDS[component] ?? ["gid", "resource_type", "name"];
-  const out: ApiRecord = {};
-  for (const field of fields) {
-    const value = target[field as keyof typeof target];
-    if (value !== undefined) out[field] = value;
-  }
-  return out;
+/** Exactly the stream's fields in spec order, nested objects completed, everything unset null. */
+export function complete(stream: StreamName, values: Values): ApiRecord {
+  return completeObject(values, RECORD_FIELDS[stream], false);
 }
 
-/** Builds full records from facts. */
+/** Builds records from facts: spec-completed (`complete`), with the seeded variation applied. */
 export class RecordBuilder {
-  constructor(private readonly facts: Facts) {}
+  constructor(
+    private readonly facts: Facts,
+    private readonly rng: SeededRandom,
+  ) {}
+
+  /** `complete`, then the seeded nulls and unlisted enum values (see the header comment). */
+  private finish(stream: StreamName, values: Values): ApiRecord {
+    const record = complete(stream, values);
+    // One seeded hash per record, mixed with each field's own hash: a roll per (record, field).
+    const base = this.rng.uint32("vary", Number(record.gid));
+    for (const field of variedFields(stream)) {
+      if (record[field.name] === null) continue;
+      const roll = fmix32(base ^ field.code) / 0x100000000;
+      if (roll < NULL_RATE) record[field.name] = null;
+      else if (field.unlisted !== undefined && roll < NULL_RATE + UNLISTED_RATE) record[field.name] = field.unlisted;
+    }
+    return record;
+  }
 
   // --- references ------------------------------------------------------------------------------
 
   userRef(index: number): ApiRecord {
     const u = this.facts.user(index);
-    return reference("UserCompact", { gid: u.gid, resource_type: "user", name: u.name });
+    return { gid: u.gid, resource_type: "user", name: u.name };
   }
 
   workspaceRef(index: number): ApiRecord {
     const w = this.facts.workspace(index);
-    return reference("WorkspaceCompact", { gid: w.gid, resource_type: "workspace", name: w.name });
+    return { gid: w.gid, resource_type: "workspace", name: w.name };
   }
 
   teamRef(index: number): ApiRecord {
     const t = this.facts.team(index);
-    return reference("TeamCompact", { gid: t.gid, resource_type: "team", name: t.name });
+    return { gid: t.gid, resource_type: "team", name: t.name };
   }
 
   projectRef(index: number): ApiRecord {
     const p = this.facts.project(index);
-    return reference("ProjectCompact", { gid: p.gid, resource_type: "project", name: p.name });
+    return { gid: p.gid, resource_type: "project", name: p.name };
   }
 
   sectionRef(index: number): ApiRecord {
     const s = this.facts.section(index);
-    return reference("SectionCompact", { gid: s.gid, resource_type: "section", name: s.name });
+    return { gid: s.gid, resource_type: "section", name: s.name };
   }
 
   taskRef(ordinal: number): ApiRecord {
     const t = this.facts.task(ordinal);
-    return reference("TaskCompact", { gid: t.gid, resource_type: "task", name: t.name });
+    return { gid: t.gid, resource_type: "task", name: t.name, resource_subtype: t.subtype, created_by: { gid: this.facts.user(t.creator).gid, resource_type: "user" } };
   }
 
   tagRef(index: number): ApiRecord {
     const t = this.facts.tag(index);
-    return reference("TagCompact", { gid: t.gid, resource_type: "tag", name: t.name });
+    return { gid: t.gid, resource_type: "tag", name: t.name };
   }
 
   private likes(likes: readonly Like[]): ApiRecord[] {
@@ -132,11 +218,79 @@ export class RecordBuilder {
     return [{ emoji_base: "👍", variant: "👍", count: likes.length, reacted: likes.some((l) => l.user === 0) }];
   }
 
-  // --- full records ----------------------------------------------------------------------------
+  // --- custom fields ---------------------------------------------------------------------------
+
+  /** A custom field's definition: CustomFieldResponse without a value. */
+  private customFieldDefinition(f: CustomFieldFacts): Record<string, Json> {
+    const enumLike = f.type === "enum" || f.type === "multi_enum";
+    return {
+      gid: f.gid,
+      resource_type: "custom_field",
+      name: f.name,
+      type: f.type,
+      enum_options: enumLike ? f.options.map((o) => ({ gid: o.gid, resource_type: "enum_option", name: o.name, enabled: o.enabled, color: o.color })) : null,
+      enabled: true,
+      representation_type: f.type,
+      input_restrictions: ["task"],
+      is_formula_field: false,
+      description: f.description,
+      precision: f.precision,
+      format: f.type !== "number" ? null : f.currencyCode === null ? "none" : "currency",
+      currency_code: f.currencyCode,
+      is_global_to_workspace: true,
+      has_notifications_enabled: f.notifications,
+      is_value_read_only: false,
+      created_by: this.userRef(f.creator),
+      privacy_setting: "public_with_guests",
+      default_access_level: "editor",
+      resource_subtype: f.type,
+    };
+  }
+
+  /** A task's custom field: the definition plus the value fields its type uses (unset: null). */
+  private taskCustomField(c: TaskCustomField): Record<string, Json> {
+    const f = this.facts.customField(c.field);
+    const out = this.customFieldDefinition(f);
+    const v = c.value;
+    if (v === null) return out;
+    const option = (j: number): Json => {
+      const o = f.options[j]!;
+      return { gid: o.gid, resource_type: "enum_option", name: o.name, enabled: o.enabled, color: o.color };
+    };
+    switch (v.type) {
+      case "text":
+        out.text_value = v.text;
+        out.display_value = v.text;
+        break;
+      case "number":
+        out.number_value = v.number;
+        out.display_value = v.number.toFixed(f.precision ?? 0);
+        break;
+      case "enum":
+        out.enum_value = option(v.option);
+        out.display_value = f.options[v.option]!.name;
+        break;
+      case "multi_enum":
+        out.multi_enum_values = v.options.map(option);
+        out.display_value = v.options.map((j) => f.options[j]!.name).join(", ");
+        break;
+      case "date":
+        out.date_value = { date: isoDate(v.date), date_time: null };
+        out.display_value = isoDate(v.date);
+        break;
+      case "people":
+        out.people_value = v.users.map((u) => this.userRef(u));
+        out.display_value = v.users.map((u) => this.facts.user(u).name).join(", ");
+        break;
+    }
+    return out;
+  }
+
+  // --- records ---------------------------------------------------------------------------------
 
   workspace(index: number): ApiRecord {
     const w = this.facts.workspace(index);
-    return complete("workspaces", {
+    return this.finish("workspaces", {
       gid: w.gid,
       resource_type: "workspace",
       name: w.name,
@@ -150,7 +304,7 @@ export class RecordBuilder {
     const photo: ApiRecord | null = u.hasPhoto
       ? Object.fromEntries(["21x21", "27x27", "36x36", "60x60", "128x128", "1024x1024"].map((size) => [`image_${size}`, `${ASSET_URL}/photos/${u.gid}_${size}.png`]))
       : null;
-    return complete("users", {
+    return this.finish("users", {
       gid: u.gid,
       resource_type: "user",
       name: u.name,
@@ -164,7 +318,7 @@ export class RecordBuilder {
   team(index: number): ApiRecord {
     const t = this.facts.team(index);
     const level = t.adminsOnly ? "only_team_admins" : "all_team_members";
-    return complete("teams", {
+    return this.finish("teams", {
       gid: t.gid,
       resource_type: "team",
       name: t.name,
@@ -187,7 +341,7 @@ export class RecordBuilder {
 
   teamMembership(index: number): ApiRecord {
     const m = this.facts.teamMembership(index);
-    return complete("team_memberships", {
+    return this.finish("team_memberships", {
       gid: m.gid,
       resource_type: "team_membership",
       user: this.userRef(m.user),
@@ -200,17 +354,16 @@ export class RecordBuilder {
 
   workspaceMembership(index: number): ApiRecord {
     const m = this.facts.workspaceMembership(index);
-    return complete("workspace_memberships", {
+    return this.finish("workspace_memberships", {
       gid: m.gid,
       resource_type: "workspace_membership",
       user: this.userRef(m.user),
       workspace: this.workspaceRef(m.workspace),
-      user_task_list: reference("UserTaskListResponse", { gid: m.userTaskListGid, resource_type: "user_task_list", name: "My Tasks" }),
+      user_task_list: { gid: m.userTaskListGid, resource_type: "user_task_list", name: "My Tasks", owner: this.userRef(m.user), workspace: this.workspaceRef(m.workspace) },
       is_active: true,
       is_admin: m.isAdmin,
       is_guest: m.isGuest,
       is_view_only: false,
-      vacation_dates: null,
       created_at: isoTime(m.createdAt),
     });
   }
@@ -221,7 +374,7 @@ export class RecordBuilder {
     const updates = this.facts.statusUpdates(index);
     const latest = updates[updates.length - 1];
     const template = p.fromTemplate >= 0 ? this.facts.template(p.fromTemplate) : undefined;
-    return complete("projects", {
+    return this.finish("projects", {
       gid: p.gid,
       resource_type: "project",
       name: p.name,
@@ -229,9 +382,16 @@ export class RecordBuilder {
       color: p.color,
       icon: p.icon,
       created_at: isoTime(p.createdAt),
-      current_status: null,
-      current_status_update: latest === undefined ? null : reference("StatusUpdateCompact", { gid: latest.gid, resource_type: "status_update", name: latest.title }),
-      custom_field_settings: [],
+      current_status_update:
+        latest === undefined ? null : { gid: latest.gid, resource_type: "status_update", title: latest.title, resource_subtype: "project_status_update" },
+      custom_field_settings: this.facts.customFieldSettings(index).map((cs) => ({
+        gid: cs.gid,
+        resource_type: "custom_field_setting",
+        project: this.projectRef(cs.project),
+        is_important: cs.isImportant,
+        parent: this.projectRef(cs.project),
+        custom_field: this.customFieldDefinition(this.facts.customField(cs.field)),
+      })),
       default_view: p.defaultView,
       due_date: isoDateOrNull(p.dueOn),
       due_on: isoDateOrNull(p.dueOn),
@@ -251,12 +411,10 @@ export class RecordBuilder {
       completed_by: p.completedBy === null ? null : this.userRef(p.completedBy),
       followers: p.followers.map((u) => this.userRef(u)),
       owner: this.userRef(p.owner),
-      // A personal workspace has no teams; the spec's `team` is not nullable, so it is an empty object.
-      team: p.team >= 0 ? this.teamRef(p.team) : {},
+      // A personal workspace has no teams.
+      team: p.team >= 0 ? this.teamRef(p.team) : null,
       permalink_url: `${APP_URL}/1/${ws.gid}/project/${p.gid}`,
-      project_brief: null,
-      created_from_template:
-        template === undefined ? null : reference("ProjectTemplateCompact", { gid: template.gid, resource_type: "project_template", name: template.name }),
+      created_from_template: template === undefined ? null : { gid: template.gid, resource_type: "project_template", name: template.name },
       workspace: this.workspaceRef(p.workspace),
     });
   }
@@ -264,7 +422,7 @@ export class RecordBuilder {
   section(index: number): ApiRecord {
     const s = this.facts.section(index);
     const project = this.projectRef(s.project);
-    return complete("sections", {
+    return this.finish("sections", {
       gid: s.gid,
       resource_type: "section",
       name: s.name,
@@ -280,24 +438,26 @@ export class RecordBuilder {
     const node = this.facts.structure.tasks[ordinal]!;
     const ws = this.facts.workspace(t.workspace);
     const firstProject = node.projects[0];
-    return complete(node.depth === 0 ? "tasks" : "subtasks", {
+    const taskResource = (o: number): ApiRecord => ({ gid: this.facts.task(o).gid, resource_type: "task" });
+    return this.finish(node.depth === 0 ? "tasks" : "subtasks", {
       gid: t.gid,
       resource_type: "task",
       name: t.name,
       resource_subtype: t.subtype,
       created_by: { gid: this.facts.user(t.creator).gid, resource_type: "user" },
-      approval_status: t.approvalStatus,
+      // Only approval tasks have an approval status.
+      approval_status: t.subtype === "approval" ? t.approvalStatus : undefined,
       assignee_status: t.assigneeStatus,
       assigned_by: t.assignedBy === null ? null : this.userRef(t.assignedBy),
       completed: t.completed,
       completed_at: isoTimeOrNull(t.completedAt),
       completed_by: t.completedBy === null ? null : this.userRef(t.completedBy),
       created_at: isoTime(t.createdAt),
-      dependencies: this.facts.dependencies(ordinal).map((o) => reference("AsanaResource", { gid: this.facts.task(o).gid, resource_type: "task" })),
-      dependents: this.facts.dependents(ordinal).map((o) => reference("AsanaResource", { gid: this.facts.task(o).gid, resource_type: "task" })),
+      dependencies: this.facts.dependencies(ordinal).map(taskResource),
+      dependents: this.facts.dependents(ordinal).map(taskResource),
       due_at: isoTimeOrNull(t.dueAt),
       due_on: isoDateOrNull(t.dueOn),
-      external: t.externalId === null ? {} : { gid: t.externalId, data: JSON.stringify({ source: "simulator" }) },
+      external: t.externalId === null ? null : { gid: t.externalId, data: JSON.stringify({ source: "simulator" }) },
       html_notes: html(t.notes),
       hearted: t.likes.some((l) => l.user === 0),
       hearts: this.likes(t.likes),
@@ -310,14 +470,10 @@ export class RecordBuilder {
       num_hearts: t.likes.length,
       num_likes: t.likes.length,
       num_subtasks: node.children.length,
-      start_at: null,
       start_on: isoDateOrNull(t.startOn),
       actual_time_minutes: t.actualTimeMinutes,
       assignee: t.assignee === null ? null : this.userRef(t.assignee),
-      assignee_section: null,
-      custom_fields: [],
-      custom_type: null,
-      custom_type_status_option: null,
+      custom_fields: this.facts.taskCustomFields(ordinal).map((c) => this.taskCustomField(c)),
       followers: t.followers.map((u) => this.userRef(u)),
       parent: node.parent >= 0 ? this.taskRef(node.parent) : null,
       projects: node.projects.map((p) => this.projectRef(p)),
@@ -331,7 +487,7 @@ export class RecordBuilder {
   tag(index: number): ApiRecord {
     const t = this.facts.tag(index);
     const ws = this.facts.workspace(t.workspace);
-    return complete("tags", {
+    return this.finish("tags", {
       gid: t.gid,
       resource_type: "tag",
       name: t.name,
@@ -344,10 +500,11 @@ export class RecordBuilder {
     });
   }
 
+  /** Fields of other story subtypes (old_name, new_section, old_number_value...) stay null. */
   story(s: StoryFacts): ApiRecord {
     const comment = s.kind === "comment_added";
-    const dates = (dueOn: number | null): Json => (dueOn === null ? {} : { start_on: null, due_at: null, due_on: isoDate(dueOn) });
-    return complete("stories", {
+    const dates = (dueOn: number | null): Json => (dueOn === null ? null : { start_on: null, due_at: null, due_on: isoDate(dueOn) });
+    return this.finish("stories", {
       gid: s.gid,
       resource_type: "story",
       created_at: isoTime(s.createdAt),
@@ -367,7 +524,6 @@ export class RecordBuilder {
       num_likes: s.likes.length,
       reaction_summary: this.reactionSummary(s.likes),
       previews: [],
-      new_name: null,
       old_dates: s.kind === "due_date_changed" ? dates(s.oldDueOn) : undefined,
       new_dates: s.kind === "due_date_changed" ? dates(s.newDueOn) : undefined,
       assignee: s.assignee === null ? undefined : this.userRef(s.assignee),
@@ -381,7 +537,7 @@ export class RecordBuilder {
   attachment(a: AttachmentFacts): ApiRecord {
     const parent = a.parent.kind === "task" ? this.taskRef(a.parent.ordinal) : this.projectRef(a.parent.index);
     const hosted = a.host === "asana";
-    return complete("attachments", {
+    return this.finish("attachments", {
       gid: a.gid,
       resource_type: "attachment",
       name: a.name,
@@ -391,7 +547,8 @@ export class RecordBuilder {
       permanent_url: `${APP_URL}/app/asana/-/get_asset?asset_id=${a.gid}`,
       host: a.host,
       parent,
-      size: a.size,
+      // Files hosted elsewhere (Google Drive, Dropbox...) have no size in Asana.
+      size: hosted ? a.size : null,
       view_url: hosted ? `${APP_URL}/app/asana/-/view_asset?asset_id=${a.gid}` : `https://${a.host}.example.com/files/${a.gid}`,
       connected_to_app: false,
     });
@@ -399,7 +556,7 @@ export class RecordBuilder {
 
   template(index: number): ApiRecord {
     const t = this.facts.template(index);
-    return complete("project_templates", {
+    return this.finish("project_templates", {
       gid: t.gid,
       resource_type: "project_template",
       name: t.name,
@@ -415,7 +572,7 @@ export class RecordBuilder {
   }
 
   statusUpdate(s: StatusUpdateFacts): ApiRecord {
-    return complete("status_updates", {
+    return this.finish("status_updates", {
       gid: s.gid,
       resource_type: "status_update",
       title: s.title,
@@ -440,11 +597,8 @@ export class RecordBuilder {
 
   webhook(index: number): ApiRecord {
     const w = this.facts.webhook(index);
-    const resource =
-      w.project >= 0
-        ? reference("AsanaNamedResource", { gid: this.facts.project(w.project).gid, resource_type: "project", name: this.facts.project(w.project).name })
-        : reference("AsanaNamedResource", { gid: this.facts.workspace(w.workspace).gid, resource_type: "workspace", name: this.facts.workspace(w.workspace).name });
-    return complete("webhooks", {
+    const resource = w.project >= 0 ? this.projectRef(w.project) : this.workspaceRef(w.workspace);
+    return this.finish("webhooks", {
       gid: w.gid,
       resource_type: "webhook",
       active: w.active,
@@ -457,75 +611,8 @@ export class RecordBuilder {
       delivery_retry_count: w.deliveryRetryCount,
       next_attempt_after: isoTime(Math.max(w.lastFailureAt, w.lastSuccessAt) + 60_000),
       failure_deletion_timestamp: isoTime(w.lastFailureAt + 7 * 86_400_000),
+      // Filters name what they watch; the other WebhookFilter fields stay null.
       filters: [{ resource_type: "task", action: "changed", fields: ["completed", "due_on", "assignee"] }],
     });
   }
-}
-
-// --- projections ----------------------------------------------------------------------------------
-
-/** What a request asked for: `null` fields = the compact record. */
-export interface Projection {
-  fields: ReadonlySet<string> | null;
-  /** Dotted paths: top-level field -> sub-fields to add to the referenced objects. */
-  nested: ReadonlyMap<string, readonly string[]>;
-}
-
-export const COMPACT: Projection = { fields: null, nested: new Map() };
-
-/** Spec-listed opt_fields that are pagination metadata, not record fields: accepted and ignored. */
-const IGNORED_OPT_FIELDS = new Set(["offset", "path", "uri"]);
-
-/**
- * Parses `opt_fields` against a stream's field list. Unknown top-level names -> 400.
- * `a.b` includes `a` and adds sub-field `b` to the object(s) `a` references.
- */
-export function parseOptFields(stream: StreamName, raw: string | null, typeName: string): Projection {
-  if (raw === null) return COMPACT;
-  const known = RECORD_FIELDS[stream];
-  const fields = new Set<string>();
-  const nested = new Map<string, string[]>();
-  for (const item of raw.split(",")) {
-    const path = item.trim();
-    if (path === "") continue;
-    const [head, sub] = path.split(".");
-    if (head === undefined || IGNORED_OPT_FIELDS.has(head)) continue;
-    if (!(head in known)) throw new ApiError(400, `opt_fields: Unknown field "${head}" for type ${typeName}`);
-    fields.add(head);
-    if (sub !== undefined && sub !== "") {
-      const list = nested.get(head) ?? [];
-      if (!list.includes(sub)) list.push(sub);
-      nested.set(head, list);
-    }
-  }
-  return { fields, nested };
-}
-
-/**
- * Applies a projection to a full record. `resolve` returns the full record behind a gid (for
- * dotted paths), or undefined when the gid is not a dataset object (likes, filters, ...).
- */
-export function project(stream: StreamName, full: ApiRecord, projection: Projection, resolve: (gid: string) => ApiRecord | undefined): ApiRecord {
-  const out: ApiRecord = {};
-  if (projection.fields === null) {
-    for (const name of COMPACT_FIELDS[stream]) if (name in full) out[name] = full[name]!;
-    return out;
-  }
-  out.gid = full.gid!;
-  for (const name of Object.keys(RECORD_FIELDS[stream])) {
-    if (name === "gid" || !projection.fields.has(name)) continue;
-    const subFields = projection.nested.get(name);
-    out[name] = subFields === undefined ? full[name]! : enrich(full[name]!, subFields, resolve);
-  }
-  return out;
-}
-
-function enrich(value: Json, subFields: readonly string[], resolve: (gid: string) => ApiRecord | undefined): Json {
-  if (Array.isArray(value)) return value.map((item) => enrich(item, subFields, resolve));
-  if (value === null || typeof value !== "object" || typeof value.gid !== "string") return value;
-  const target = resolve(value.gid);
-  if (target === undefined) return value;
-  const out: ApiRecord = { ...value };
-  for (const field of subFields) if (field in target) out[field] = target[field]!;
-  return out;
 }

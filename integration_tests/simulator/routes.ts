@@ -9,7 +9,7 @@ import type { EventLog } from "./events.js";
 import type { StreamName } from "./fields.js";
 import { KIND, type Kind } from "./gids.js";
 import { type NextPage, type OffsetCodec, paginate, parseLimit } from "./pagination.js";
-import { type ApiRecord, parseOptFields, project, type Projection } from "./records.js";
+import { fullView, parseOptFields, project, type Projection } from "./projection.js";
 
 export interface RouteContext {
   dataset: Dataset;
@@ -123,7 +123,7 @@ function projectionFor(ctx: RouteContext, stream: StreamName): Projection {
   return parseOptFields(stream, ctx.query.get("opt_fields"), TYPE_NAME[stream]);
 }
 
-/** A paginated list of full records (by gid), projected per opt_fields. */
+/** A paginated list of records (by gid), projected per opt_fields (projection.ts). */
 function list(ctx: RouteContext, stream: StreamName, gids: readonly string[]): RouteResult {
   const limit = parseLimit(ctx.query.get("limit"));
   const projection = projectionFor(ctx, stream);
@@ -131,7 +131,6 @@ function list(ctx: RouteContext, stream: StreamName, gids: readonly string[]): R
   const scope = `${ctx.path}?${new URLSearchParams(scopeParams).toString()}`;
   const rawOffset = ctx.query.get("offset");
   const start = rawOffset === null ? 0 : ctx.offsets.decode(scope, rawOffset);
-  const resolve = (gid: string): ApiRecord | undefined => ctx.dataset.fullRecord(gid);
   const repeat = ctx.repeatOffsetFor.size > 0 && partitionGids(ctx.path, ctx.query).some((p) => ctx.repeatOffsetFor.has(p.gid));
   const makeNext = (position: number): NextPage => {
     const offset = repeat ? ctx.offsets.encodeFixed(scope, position) : ctx.offsets.encode(scope, position);
@@ -141,24 +140,23 @@ function list(ctx: RouteContext, stream: StreamName, gids: readonly string[]): R
     const path = `${ctx.path}?${query.toString()}`;
     return { offset, path, uri: `${ctx.apiBase}${path}` };
   };
-  const page = paginate(gids, { limit, start, alwaysNext: repeat }, (gid) => project(stream, ctx.dataset.fullRecord(gid)!, projection, resolve), makeNext);
+  const page = paginate(gids, { limit, start, alwaysNext: repeat }, (gid) => project(stream, ctx.dataset.source(gid)!.record, projection), makeNext);
   return { status: 200, body: page };
 }
 
 /** An unpaginated list (the /workspaces/{gid}/users style endpoints): `limit`/`offset` ignored. */
 function unpaginated(ctx: RouteContext, stream: StreamName, gids: readonly string[]): RouteResult {
   const projection = projectionFor(ctx, stream);
-  const resolve = (gid: string): ApiRecord | undefined => ctx.dataset.fullRecord(gid);
-  return { status: 200, body: { data: gids.map((gid) => project(stream, ctx.dataset.fullRecord(gid)!, projection, resolve)) } };
+  return { status: 200, body: { data: gids.map((gid) => project(stream, ctx.dataset.source(gid)!.record, projection)) } };
 }
 
 /** A single object: the full record by default, gid + the requested fields with opt_fields. */
 function single(ctx: RouteContext, kinds: readonly Kind[], typeName: string): RouteResult {
   const gid = ctx.params[0]!;
-  const found = kinds.some((k) => ctx.dataset.find(k, gid) !== undefined) ? ctx.dataset.lookup(gid) : undefined;
+  const found = kinds.some((k) => ctx.dataset.find(k, gid) !== undefined) ? ctx.dataset.source(gid) : undefined;
   if (found === undefined) throw unknownId(typeName, gid);
   const raw = ctx.query.get("opt_fields");
-  const record = raw === null ? found.record : project(found.stream, found.record, parseOptFields(found.stream, raw, typeName), (g) => ctx.dataset.fullRecord(g));
+  const record = raw === null ? fullView(found.stream, found.record) : project(found.stream, found.record, parseOptFields(found.stream, raw, typeName));
   return { status: 200, body: { data: record } };
 }
 

@@ -66,3 +66,18 @@ export const FILE_TYPES = [
   { extension: "docx", host: "dropbox" },
   { extension: "pptx", host: "box" },
 ] as const;
+
+/** The custom fields every workspace defines (an organization all of them, a personal workspace the first half). */
+export const CUSTOM_FIELD_DEFINITIONS = [
+  { name: "Priority", type: "enum", options: ["Low", "Medium", "High", "Urgent"] },
+  { name: "Estimate (h)", type: "number", precision: 1 },
+  { name: "Ticket", type: "text", prefix: "TCK" },
+  { name: "Review date", type: "date" },
+  { name: "Stage", type: "enum", options: ["Idea", "Planned", "Building", "Shipped"] },
+  { name: "Labels", type: "multi_enum", options: ["Frontend", "Backend", "Docs", "Infra", "Research"] },
+  { name: "Reviewers", type: "people" },
+  { name: "Budget", type: "number", precision: 2, currency: "EUR" },
+] as const;
+
+/** Colours of enum options, in Asana's palette. */
+export const ENUM_OPTION_COLORS = ["none", "red", "orange", "yellow-orange", "yellow", "yellow-green", "green", "blue-green", "aqua", "blue", "indigo", "purple", "magenta", "hot-pink", "pink", "cool-gray"] as const;
