@@ -67,7 +67,7 @@ describe("mutations (seed 1, small)", () => {
   let before: Record<StreamName, Map<string, string>>;
   let result: MutationResult;
   let startedAt: string;
-  const spec = { modifyTasks: 3, createTasks: 2, deleteTasks: 2, addComments: 2, addAttachments: 2, editSubtasks: 2 };
+  const spec = { modifyTasks: 3, createTasks: 2, deleteTasks: 2, addComments: 2, deleteComments: 2, addAttachments: 2, editSubtasks: 2 };
 
   beforeAll(async () => {
     sim = await startSimulator({ seed: 1, size: "small" });
@@ -85,6 +85,7 @@ describe("mutations (seed 1, small)", () => {
     expect(result.deletedTasks).toHaveLength(2);
     expect(result.commentedTasks).toHaveLength(2);
     expect(result.attachedTasks).toHaveLength(2);
+    expect(result.deletedStories).toHaveLength(2);
     expect(result.editedSubtasks).toHaveLength(2);
     const all = [...result.modifiedTasks, ...result.createdTasks, ...result.deletedTasks, ...result.commentedTasks, ...result.attachedTasks];
     expect(new Set(all).size).toBe(all.length);
@@ -111,7 +112,8 @@ describe("mutations (seed 1, small)", () => {
     }
     expect(diff(before.tasks, after.tasks)).toEqual({ added: sorted(result.createdTasks), removed: sorted(result.deletedTasks), changed: sorted(result.modifiedTasks) });
     expect(diff(before.subtasks, after.subtasks)).toEqual({ added: [], removed: sorted(deletedSubtasks), changed: sorted(result.editedSubtasks) });
-    expect(diff(before.stories, after.stories)).toEqual({ added: sorted(result.newStories), removed: sorted(deletedStories), changed: [] });
+    expect(diff(before.stories, after.stories)).toEqual({ added: sorted(result.newStories), removed: sorted([...deletedStories, ...result.deletedStories]), changed: [] });
+    for (const gid of result.deletedStories) expect((JSON.parse(before.stories.get(gid)!) as ApiRecord).resource_subtype, "only comments are deleted").toBe("comment_added");
     expect(diff(before.attachments, after.attachments)).toEqual({ added: sorted(result.newAttachments), removed: sorted(deletedAttachments), changed: [] });
     for (const stream of STREAM_NAMES.filter((s) => !["tasks", "subtasks", "stories", "attachments"].includes(s))) {
       expect(diff(before[stream], after[stream]), stream).toEqual({ added: [], removed: [], changed: [] });
@@ -163,6 +165,7 @@ describe("mutations (seed 1, small)", () => {
       if (wasStory) expect((await get(sim, `/stories/${storyGid}`)).status).toBe(404);
     }
     for (const gid of result.createdTasks) expect((await get(sim, `/tasks/${gid}`)).status).toBe(200);
+    for (const gid of result.deletedStories) expect((await get(sim, `/stories/${gid}`)).status, `deleted comment ${gid}`).toBe(404);
 
     const changed = new Set([...result.modifiedTasks, ...result.createdTasks]);
     for (const project of sim.dataset.listProjects({})) {

@@ -117,7 +117,7 @@ export class Dataset {
         return exists(s.webhooks);
       case KIND.story: {
         const story = this.facts.storyByIndex(index);
-        return story === undefined || !this.isLive(story.task) ? undefined : index;
+        return story === undefined || !this.isLive(story.task) || this.overlay.deletedStories.has(gid) ? undefined : index;
       }
       case KIND.taskAttachment: {
         const attachment = this.facts.taskAttachmentByIndex(index);

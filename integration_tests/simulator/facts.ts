@@ -583,7 +583,9 @@ export class Facts {
   }
 
   storyCount(ordinal: number): number {
-    return this.baseStoryCount(ordinal) + this.overlay.stories(ordinal).length;
+    const deleted = this.overlay.deletedStories;
+    const all = this.baseStoryCount(ordinal) + this.overlay.stories(ordinal).length;
+    return deleted.size === 0 ? all : this.storyGids(ordinal).length;
   }
 
   /** The gids of a task's stories, oldest first (without building them). */
@@ -591,13 +593,16 @@ export class Facts {
     const n = this.baseStoryCount(ordinal);
     const out = Array.from({ length: n }, (_, j) => this.gids.encode(KIND.story, ordinal * STORIES_PER_TASK_SLOT + j));
     for (const story of this.overlay.stories(ordinal)) out.push(story.gid);
-    return out;
+    const deleted = this.overlay.deletedStories;
+    return deleted.size === 0 ? out : out.filter((gid) => !deleted.has(gid));
   }
 
   /** The stories of a task, oldest first. */
   stories(ordinal: number): StoryFacts[] {
     const extra = this.overlay.stories(ordinal);
-    return extra.length === 0 ? this.baseStories(ordinal) : [...this.baseStories(ordinal), ...extra];
+    const all = extra.length === 0 ? this.baseStories(ordinal) : [...this.baseStories(ordinal), ...extra];
+    const deleted = this.overlay.deletedStories;
+    return deleted.size === 0 ? all : all.filter((story) => !deleted.has(story.gid));
   }
 
   private baseStories(ordinal: number): StoryFacts[] {

@@ -9,11 +9,13 @@
  * - deleted tasks: top-level tasks without dependencies or dependents vanish with their subtasks,
  *   stories and attachments; event task/deleted.
  * - comments: a new comment story by "me"; the task's modified_at does not move; event story/added.
+ * - deleted comments: a task's first comment story vanishes (the task stays, its modified_at does
+ *   not move); event story/deleted.
  * - attachments: a new attachment; the task's modified_at does not move; event attachment/added.
  * - subtask edits: the subtask's notes and modified_at change, its parent's do not; event
  *   task/changed on the subtask, its ancestors and the top-level task's projects.
  *
- * Modified, created, deleted, commented and attached tasks are pairwise distinct within one call,
+ * Modified, created, deleted, commented, uncommented and attached tasks are pairwise distinct within one call,
  * and edited subtasks lie under none of them. Times are the simulated clock's `now`.
  */
 import type { Dataset } from "./dataset.js";
@@ -31,6 +33,7 @@ export interface MutationSpec {
   createTasks?: number;
   deleteTasks?: number;
   addComments?: number;
+  deleteComments?: number;
   addAttachments?: number;
   editSubtasks?: number;
   /** Seed of the choices (default: a per-simulator call counter, so successive calls differ). */
@@ -43,6 +46,8 @@ export interface MutationResult {
   deletedTasks: string[];
   /** Tasks that got a new comment story (their modified_at unchanged). */
   commentedTasks: string[];
+  /** The gids of the comment stories deleted (their tasks unchanged). */
+  deletedStories: string[];
   /** Tasks that got a new attachment (their modified_at unchanged). */
   attachedTasks: string[];
   /** Subtasks whose modified_at moved (their parents' did not). */
@@ -52,7 +57,7 @@ export interface MutationResult {
   newAttachments: string[];
 }
 
-const SPEC_KEYS = ["modifyTasks", "createTasks", "deleteTasks", "addComments", "addAttachments", "editSubtasks", "seed"] as const;
+const SPEC_KEYS = ["modifyTasks", "createTasks", "deleteTasks", "addComments", "deleteComments", "addAttachments", "editSubtasks", "seed"] as const;
 
 /** Validates a spec from JSON (POST /_sim/mutate); throws an Error with a message otherwise. */
 export function parseMutationSpec(input: unknown): MutationSpec {
@@ -98,6 +103,8 @@ export class Mutator {
     const deleted = take(count(spec.deleteTasks), (o) => d.facts.dependencies(o).length === 0 && d.facts.dependents(o).length === 0);
     const modified = take(count(spec.modifyTasks));
     const commented = take(count(spec.addComments));
+    const firstComment = (o: number): StoryFacts | undefined => d.facts.stories(o).find((story) => story.kind === "comment_added");
+    const uncommented = take(count(spec.deleteComments), (o) => firstComment(o) !== undefined);
     const attached = take(count(spec.addAttachments));
     const subtaskPool = s.tasks.filter((t) => t.depth > 0 && d.isLive(t.ordinal) && !used.has(this.root(t.ordinal))).map((t) => t.ordinal);
     const edited = rng.sample(subtaskPool, count(spec.editSubtasks), "mutate.subtasks");
@@ -107,6 +114,7 @@ export class Mutator {
       createdTasks: [],
       deletedTasks: [],
       commentedTasks: [],
+      deletedStories: [],
       attachedTasks: [],
       editedSubtasks: [],
       newStories: [],
@@ -177,6 +185,13 @@ export class Mutator {
       emit({ type: "story", action: "added", resource: { gid: story.gid, resource_type: "story", resource_subtype: "comment_added" }, parent: taskRef }, this.resourcesOf(o));
       result.commentedTasks.push(taskRef.gid);
       result.newStories.push(story.gid);
+    }
+    for (const o of uncommented) {
+      const story = firstComment(o)!;
+      d.overlay.markStoryDeleted(story.gid);
+      const taskRef: ResourceRef = { gid: this.taskRef(o).gid, resource_type: "task" };
+      emit({ type: "story", action: "deleted", resource: { gid: story.gid, resource_type: "story", resource_subtype: "comment_added" }, parent: taskRef }, this.resourcesOf(o));
+      result.deletedStories.push(story.gid);
     }
     for (const o of attached) {
       const index = d.overlay.newAttachmentIndex();

@@ -19,6 +19,8 @@ export class Overlay {
   readonly deleted = new Set<number>();
   /** Task ordinals created by mutations (they have no generated stories or attachments). */
   readonly created = new Set<number>();
+  /** Gids of deleted comment stories (their task lives on). */
+  readonly deletedStories = new Set<string>();
   /** Incremented on every change (lets readers drop their caches). */
   version = 0;
   private readonly patches = new Map<number, TaskPatch>();
@@ -49,6 +51,11 @@ export class Overlay {
 
   markDeleted(ordinals: Iterable<number>): void {
     for (const o of ordinals) this.deleted.add(o);
+    this.version++;
+  }
+
+  markStoryDeleted(gid: string): void {
+    this.deletedStories.add(gid);
     this.version++;
   }
 

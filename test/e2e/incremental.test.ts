@@ -1,6 +1,6 @@
 /**
  * Incremental syncs: a second sync after mutations catches every change (modified, new and
- * deleted tasks, comments and files that do not move a task's modified_at, subtask edits),
+ * deleted tasks, new and deleted comments, files that do not move a task's modified_at, subtask edits),
  * re-emits nothing unchanged outside the partitions it must re-read, and costs a fraction of a
  * full sync. A sync killed at random points and resumed from its last STATE loses nothing.
  */
@@ -45,7 +45,7 @@ describe("two incremental syncs around mutations", () => {
     expect(r1.code, r1.stderr).toBe(0);
     first = r1.messages;
     fullRequests = sim.stats().total;
-    changes = sim.mutate({ modifyTasks: 3, createTasks: 2, deleteTasks: 2, addComments: 3, addAttachments: 2, editSubtasks: 2, seed: 5 });
+    changes = sim.mutate({ modifyTasks: 3, createTasks: 2, deleteTasks: 2, addComments: 3, deleteComments: 2, addAttachments: 2, editSubtasks: 2, seed: 5 });
     const state = writeJson(dir, "state.json", stateFileOf(first));
     sim.resetStats();
     const r2 = await runAirbyte(["read", "--config", config, "--catalog", catalog, "--state", state]);
@@ -75,6 +75,9 @@ describe("two incremental syncs around mutations", () => {
     expect(tombstones.sort()).toEqual([...changes.deletedTasks].sort());
     const stories = new Set(recordsOf(second, "stories").map((s) => String(s.gid)));
     for (const gid of changes.newStories) expect(stories.has(gid), `story ${gid}`).toBe(true);
+    const storyTombstones = recordsOf(second, "stories").filter((s) => s._ab_cdc_deleted_at).map((s) => String(s.gid));
+    expect(changes.deletedStories.length).toBe(2);
+    expect(storyTombstones.sort(), "deleted comments arrive as tombstones").toEqual([...changes.deletedStories].sort());
     const attachments = new Set(recordsOf(second, "attachments").map((a) => String(a.gid)));
     for (const gid of changes.newAttachments) expect(attachments.has(gid), `attachment ${gid}`).toBe(true);
     const subtasks = new Map(recordsOf(second, "subtasks").map((s) => [String(s.gid), s]));
@@ -92,7 +95,7 @@ describe("two incremental syncs around mutations", () => {
     const parentOf = (gid: string): string => String((truthSubtasks.get(gid)?.parent as { gid?: string } | undefined)?.gid);
     const rereadStories = new Set([...changedTasks, ...changes.editedSubtasks, ...changes.commentedTasks, ...changes.attachedTasks]);
     const rereadSubtasks = new Set([...changedTasks, ...changes.editedSubtasks.map(parentOf)]);
-    for (const story of recordsOf(second, "stories")) {
+    for (const story of recordsOf(second, "stories").filter((s) => !s._ab_cdc_deleted_at)) {
       expect(rereadStories.has(String((story.target as { gid: string }).gid)), `story ${String(story.gid)}`).toBe(true);
     }
     for (const attachment of recordsOf(second, "attachments")) {
