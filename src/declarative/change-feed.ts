@@ -18,7 +18,7 @@
  *     rereads: [ {key, streams, lookup?, parent_key?} ]
  *        key: per feed record, the key of a record whose children changed; `streams` are the
  *        child streams to read again for it. With `lookup` (a DeclarativeStream reading one
- *        record by `stream_partition.gid`), a key missing from the incremental listing is read:
+ *        record by its primary-key field, e.g. `stream_partition.gid`), a key missing from the incremental listing is read:
  *        a record with a parent (at `parent_key`) has the parent's `streams` read again; one
  *        without is emitted as a record of this stream.
  */

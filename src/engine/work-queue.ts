@@ -5,16 +5,10 @@
  */
 export class DepthQueue<T> {
   private readonly levels: Array<{ items: T[]; head: number }> = [];
-  private count = 0;
-
-  get size(): number {
-    return this.count;
-  }
 
   push(depth: number, item: T): void {
     while (this.levels.length <= depth) this.levels.push({ items: [], head: 0 });
     this.levels[depth]!.items.push(item);
-    this.count++;
   }
 
   take(): T | undefined {
@@ -28,7 +22,6 @@ export class DepthQueue<T> {
           level.items = level.items.slice(level.head);
           level.head = 0;
         }
-        this.count--;
         return item;
       }
     }

@@ -1,0 +1,118 @@
+/**
+ * When state may move. An incremental partition's position moves (and is checkpointed) only once
+ * its own pages and every piece of work it spawned are done; inside a partition of many pages,
+ * the resume point moves past a listing page once that page and every earlier one are done (a
+ * mid-partition checkpoint). A stream is finished when its own work is done and every parent is
+ * finished; then its final STATE and COMPLETE status go out, after all its records. A failed
+ * stream, or a sync that hit a fatal error, vouches for nothing more: no position moves, no state
+ * is sent. This is the role of the CDK's cursor `close_partition`, for a tree of streams.
+ */
+import type { SyncEmitter } from "../protocol/emitter.js";
+import type { StreamRun } from "./plan.js";
+import type { Resume, StateBlob } from "./state.js";
+import type { PageMark, PartitionProgress, Waiter } from "./work.js";
+
+export class CheckpointTracker {
+  constructor(
+    private readonly emitter: SyncEmitter,
+    /** Minimum time between two checkpoints of one stream (ms); a final state always goes out. */
+    private readonly intervalMs: number,
+    /** True once a fatal error stopped the sync. */
+    private readonly halted: () => boolean,
+  ) {}
+
+  /** A work item for these waiters was scheduled. */
+  track(waiters: readonly Waiter[]): void {
+    for (const waiter of waiters) waiter.outstanding++;
+  }
+
+  /** A work item for these waiters is done (processed, skipped or failed). */
+  async settle(waiters: readonly Waiter[]): Promise<void> {
+    for (const waiter of waiters) {
+      waiter.outstanding--;
+      if (waiter.outstanding > 0) continue;
+      if (waiter.kind === "partition") await this.partitionDone(waiter);
+      else if (waiter.sealed) await this.pageDone(waiter);
+    }
+  }
+
+  /** A listing page is processed (its fan-out scheduled): it is done once its descendants are. */
+  async seal(mark: PageMark): Promise<void> {
+    mark.latest = mark.progress.latest;
+    mark.sealed = true;
+    if (mark.outstanding === 0) await this.pageDone(mark);
+  }
+
+  /** Sends `run`'s state unless it is not incremental, failed, or checkpointed too recently. */
+  async checkpoint(run: StreamRun, force: boolean): Promise<void> {
+    if (!run.selected || !run.incremental || run.failure) return;
+    const now = Date.now();
+    if (!force && now - run.lastCheckpoint < this.intervalMs) return;
+    run.lastCheckpoint = now;
+    await this.emitter.state(run.name, stateOf(run));
+  }
+
+  /** Ends `run` if nothing of it is left and its parents are finished, then its children. */
+  async finish(run: StreamRun): Promise<void> {
+    if (run.done || run.pending > 0 || run.openPartitions > 0 || run.parents.some((p) => !p.done)) return;
+    run.done = true;
+    const broken = run.failure !== undefined || run.ancestors().some((a) => a.failure) || this.halted();
+    if (!broken) run.cursorState?.finish();
+    if (run.selected) {
+      if (!run.runningSent) {
+        run.runningSent = true;
+        await this.emitter.streamStatus(run.name, "RUNNING");
+      }
+      if (broken) {
+        await this.emitter.streamStatus(run.name, "INCOMPLETE");
+      } else {
+        if (run.incremental) await this.checkpoint(run, true);
+        else await this.emitter.state(run.name, { __ab_no_cursor_state_message: true });
+        await this.emitter.streamStatus(run.name, "COMPLETE");
+      }
+    }
+    for (const { child } of run.children) if (child !== run) await this.finish(child);
+  }
+
+  /**
+   * The resume point moves past every leading page that is done; the stream and its incremental
+   * consumers may checkpoint mid-partition.
+   */
+  private async pageDone(mark: PageMark): Promise<void> {
+    const progress = mark.progress;
+    let resume: Resume | undefined;
+    while (progress.marks.length) {
+      const first = progress.marks[0]!;
+      if (!first.sealed || first.outstanding > 0 || first.failed) break;
+      progress.marks.shift();
+      if (first.next !== undefined) {
+        const latest = first.latest ? progress.run.def.cursor!.format(first.latest) : undefined;
+        resume = { token: first.next, pages: first.index, from: first.from, full: progress.full, latest };
+      }
+    }
+    if (!resume || progress.noResume || progress.failed || progress.run.failure || this.halted()) return;
+    progress.run.cursorState!.inProgress(progress.partition, progress.saved, resume);
+    for (const run of [progress.run, ...progress.run.descendants()]) await this.checkpoint(run, false);
+  }
+
+  private async partitionDone(progress: PartitionProgress): Promise<void> {
+    progress.run.openPartitions--;
+    if (!progress.failed && !progress.run.failure && !this.halted()) {
+      const extra: Record<string, string> = progress.feed?.token ? { sync: progress.feed.token } : {};
+      progress.run.cursorState!.complete(progress.partition, progress.start, progress.latest, extra);
+      // The stream and every incremental consumer that keeps its position as parent_state.
+      for (const run of [progress.run, ...progress.run.descendants()]) await this.checkpoint(run, false);
+    }
+    await this.finish(progress.run);
+  }
+}
+
+/** An incremental stream's state: its own positions, plus those of ancestors read from positions. */
+export function stateOf(run: StreamRun): StateBlob {
+  const own = run.cursorState?.snapshot() ?? {};
+  const parentState: Record<string, StateBlob> = {};
+  for (const ancestor of run.ancestors()) {
+    if (ancestor.cursorState) parentState[ancestor.name] = ancestor.cursorState.snapshot();
+  }
+  return Object.keys(parentState).length ? { ...own, parent_state: parentState } : own;
+}
