@@ -78,9 +78,7 @@ describe("CAT connection", () => {
     const config = simulatorConfig({ baseUrl: `http://127.0.0.1:${port}/api/1.0`, token: sim.token }, "sample_config.json", dir, {
       _backoff_base_seconds: 0.05,
     });
-    const started = Date.now();
     const result = await runAirbyte(["check", "--config", config], 30_000);
-    expect(Date.now() - started).toBeLessThan(10_000);
     const failed = statuses(result).filter((s) => s.status === "FAILED");
     const errors = traceErrors(result.messages);
     expect(failed.length + errors.length, "a FAILED status or a TRACE error").toBeGreaterThan(0);

@@ -1,12 +1,12 @@
 /**
- * Permanent errors and pagination traps (issue 4), each against the simulator (or a proxy in front
+ * Permanent errors and pagination traps, each against the simulator (or a proxy in front
  * of it), each bounded in time:
  * - 401: the sync fails with config_error ("token is invalid or revoked");
  * - 402/403/404 on some partitions: those partitions are skipped with a WARN naming the reason,
  *   everything else is delivered exactly once, exit 0;
- * - an expired offset: that partition restarts from page 1 once, without duplicates; an offset that
- *   expires again fails the partition instead of restarting forever;
- * - a repeating offset: the stream fails with a clear message instead of looping;
+ * - an expired offset: that partition restarts from page 1 once, without duplicates (the manifest's
+ *   filter matches the API's message; an offset that expires again and a repeating offset are
+ *   engine rules, tested in process in test/engine/read.test.ts);
  * - a permanent 500 on one partition: bounded retries, then transient_error;
  * - another 400: the stream fails with Asana's own message, without retries.
  */
@@ -42,7 +42,6 @@ describe("permanent errors (small dataset)", () => {
   });
 
   it("401: fails the sync with config_error and says the token is invalid or revoked", async () => {
-    const started = Date.now();
     const result = await sync(sim.baseUrl, "revoked-token", {}, ["workspaces", "projects", "tasks"], 30_000);
     expect(result.code).not.toBe(0);
     const errors = errorsOf(result);
@@ -52,7 +51,6 @@ describe("permanent errors (small dataset)", () => {
     expect(result.messages.filter((m) => m.type === "RECORD")).toEqual([]);
     expect(statusesOf(result, "workspaces").at(-1)).toBe("INCOMPLETE");
     expect(result.stderr).toBe("");
-    expect(Date.now() - started).toBeLessThan(15_000);
   });
 
   it("402/403/404 on some partitions: skips them with a WARN naming the reason, delivers everything else", async () => {
@@ -75,7 +73,6 @@ describe("permanent errors (small dataset)", () => {
       ],
     });
     try {
-      const started = Date.now();
       const result = await sync(sim.baseUrl, sim.token);
       expect(result.code, describeRun(result)).toBe(0);
       expect(errorsOf(result)).toEqual([]);
@@ -123,36 +120,8 @@ describe("permanent errors (small dataset)", () => {
       expect(about(deletedGid).length).toBe(3);
       for (const w of about(deletedGid)) expect(w).toMatch(/404 Not Found.*Not a recognized ID/);
       for (const stream of Object.keys(expected)) expect(statusesOf(result, stream).at(-1)).toBe("COMPLETE");
-      expect(Date.now() - started).toBeLessThan(30_000);
     } finally {
       sim.configure({ partitionFaults: null });
-    }
-  });
-
-  it("a repeating offset fails the stream with a clear message instead of looping", async () => {
-    const [looping] = sim.dataset.sampleGids("project", 1, 3);
-    sim.configure({ repeatOffsetFor: [looping!] });
-    try {
-      sim.resetStats();
-      const started = Date.now();
-      const result = await sync(sim.baseUrl, sim.token, {}, ["projects", "sections", "tasks"], 30_000);
-      expect(result.code).not.toBe(0);
-      const errors = errorsOf(result);
-      expect(errors.map((e) => e.message).sort()).toEqual(
-        ["sections", "tasks"].map((s) => expect.stringContaining(`same next-page token twice for ${s} (project_gid=${looping})`)),
-      );
-      for (const e of errors) expect(e.message).toContain("instead of looping");
-      expect(statusesOf(result, "sections").at(-1)).toBe("INCOMPLETE");
-      expect(statusesOf(result, "tasks").at(-1)).toBe("INCOMPLETE");
-      expectGroundTruth(result, sim, ["projects"]);
-      // Two pages per looping list (the second returns the first's token again), then it stops.
-      const routes = sim.stats().byRoute;
-      const minimal = sim.dataset.minimalRequests().byStream;
-      expect(routes["GET /projects/{gid}/sections"]).toBeLessThanOrEqual(minimal.sections + 1);
-      expect(routes["GET /tasks"]).toBeLessThanOrEqual(minimal.tasks + 1);
-      expect(Date.now() - started).toBeLessThan(20_000);
-    } finally {
-      sim.configure({ repeatOffsetFor: null });
     }
   });
 
@@ -179,7 +148,6 @@ describe("permanent errors (small dataset)", () => {
       expectGroundTruth(result, sim, ["projects"]);
       // Exponential backoff from 0.05 s: at least 0.025 * (1 + 2 + 4 + 8 + 16) s of waiting.
       expect(elapsed).toBeGreaterThan(700);
-      expect(elapsed).toBeLessThan(20_000);
     } finally {
       await proxy.close();
     }
@@ -239,22 +207,4 @@ describe("expiring offsets (medium dataset: a project with 300+ tasks)", () => {
       sim.configure({ expireOffsetsOnce: null });
     }
   }, 90_000);
-
-  it("an offset that expires again after the restart fails the partition (bounded), not an endless restart", async () => {
-    sim.configure({ offsetTtlMs: 0 });
-    try {
-      const started = Date.now();
-      const result = await sync(sim.baseUrl, sim.token, {}, ["projects", "tasks"], 60_000);
-      expect(result.code).not.toBe(0);
-      const errors = errorsOf(result);
-      expect(errors).toHaveLength(1);
-      expect(errors[0]!.message).toMatch(/tasks \(project_gid=\d+\) failed twice in a row: .*pagination token has expired/);
-      expect(logsOf(result, "WARN").filter((w) => w.includes("from its first page"))).toHaveLength(1);
-      expect(statusesOf(result, "tasks").at(-1)).toBe("INCOMPLETE");
-      expectGroundTruth(result, sim, ["projects"]);
-      expect(Date.now() - started).toBeLessThan(30_000);
-    } finally {
-      sim.configure({ offsetTtlMs: null });
-    }
-  }, 60_000);
 });

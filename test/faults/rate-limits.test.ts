@@ -24,7 +24,6 @@ describe("rate limits (small dataset)", () => {
     sim.configure({ budget: { perMinute: 30, windowMs: 1000 } });
     try {
       sim.resetStats();
-      const started = Date.now();
       const result = await sync(sim.baseUrl, sim.token, { requests_per_second: 80, max_requests_per_second: 100 }, undefined, 60_000);
       const stats = sim.stats();
       expect(result.code, describeRun(result)).toBe(0);
@@ -41,7 +40,6 @@ describe("rate limits (small dataset)", () => {
       }
       // Every 429 cost one retry, nothing more.
       expect(stats.total).toBe(sim.dataset.minimalRequests().total + stats.rateLimited);
-      expect(Date.now() - started).toBeLessThan(45_000);
     } finally {
       sim.configure({ budget: null });
     }

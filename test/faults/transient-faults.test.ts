@@ -45,7 +45,6 @@ describe("each transient fault kind alone, 20 % of requests (small dataset)", ()
   it.each(cases)("$kind: retried until every record arrives exactly once", async ({ kind, extra, slowMs }) => {
     sim.configure({ faults: { rate: 0.2, kinds: [kind], seed: FAULT_SEED }, slowMs: slowMs ?? 0 });
     sim.resetStats();
-    const started = Date.now();
     const result = await sync(sim.baseUrl, sim.token, { num_workers: 8, ...extra });
     const stats = sim.stats();
     expect(result.code, describeRun(result)).toBe(0);
@@ -58,7 +57,6 @@ describe("each transient fault kind alone, 20 % of requests (small dataset)", ()
     if (kind === "slow") expect(stats.total).toBeGreaterThanOrEqual(sim.dataset.minimalRequests().total + injected);
     else expect(stats.total).toBe(sim.dataset.minimalRequests().total + injected);
     expect(logsOf(result, "ERROR")).toEqual([]);
-    expect(Date.now() - started).toBeLessThan(30_000);
   });
 });
 
