@@ -180,7 +180,7 @@ const ROWS: Row[] = [
     name: '200 {"data": "x"}: not a list of records',
     command: "read",
     api: workspacesAnswer(json(200, { data: "x" })),
-    message: /workspaces \(whole stream\) failed: Asana answered HTTP 200 with a body of an unexpected shape \("data" is a string \("x"\), not a list of records\)/,
+    message: /workspaces \(whole stream\) failed: the API answered HTTP 200 with a body of an unexpected shape \("data" is a string \("x"\), not a list of records\)/,
     failureType: "system_error",
     exit: 1,
   },
