@@ -1,7 +1,10 @@
 /**
- * DefaultErrorHandler, CompositeErrorHandler, HttpResponseFilter and the backoff strategies, with
- * Airbyte's resolution order (PROTOCOL-NOTES §2.3): the first matching response filter wins, then
- * 2xx is success, then the built-in status mapping.
+ * DefaultErrorHandler, CompositeErrorHandler, HttpResponseFilter and the backoff strategies: what
+ * the manifest says an HTTP answer means. Airbyte's resolution order: the first matching response
+ * filter wins, then 2xx is success, then the built-in status mapping. `checkingRecords` adds the
+ * one check the manifest cannot spell: a 2xx whose records are not where the record selector
+ * looks is not a success (an error envelope is retried, any other shape fails).
+ * The HTTP sender (http/sender.ts) acts on the resolutions: retries, waits, refreshes.
  */
 import type { FailureType } from "../errors.js";
 import { systemError } from "../errors.js";
@@ -27,8 +30,8 @@ const ACTIONS: ReadonlySet<string> = new Set([
   "REFRESH_TOKEN_THEN_RETRY",
 ]);
 
-/** What came back: an HTTP response, or a network failure (status 0). */
-export interface Outcome {
+/** What came back for one request: an HTTP response, or a network failure (status 0). */
+export interface HttpAnswer {
   status: number;
   headers: Record<string, string>;
   /** Decoded JSON body, or undefined when the body is not JSON. */
@@ -40,18 +43,20 @@ export interface Outcome {
 export interface Resolution {
   action: ResponseAction;
   failureType: FailureType;
-  /** A manifest-provided message for FAIL/IGNORE, already interpolated. */
+  /** A manifest-provided message for FAIL/IGNORE, already interpolated; shown as it is. */
   message?: string;
+  /** What the runtime found wrong with the answer, when the status alone does not say it. */
+  problem?: string;
 }
 
 export interface ErrorHandler {
   readonly maxRetries: number;
-  resolve(outcome: Outcome): Resolution;
+  resolve(answer: HttpAnswer): Resolution;
   /** Seconds to wait before retry `attempt` (1-based); undefined = use the default backoff. */
-  backoff(outcome: Outcome, attempt: number): number | undefined;
+  backoff(answer: HttpAnswer, attempt: number): number | undefined;
 }
 
-/** The message Asana (and most APIs) put in an error body. */
+/** The message most APIs put in an error body (`errors[].message`, `message`, `error`, `detail`). */
 export function errorMessageOf(body: unknown): string | undefined {
   if (!isNode(body)) return undefined;
   if (Array.isArray(body.errors)) {
@@ -64,12 +69,12 @@ export function errorMessageOf(body: unknown): string | undefined {
   return undefined;
 }
 
-function defaultResolution(outcome: Outcome): Resolution {
-  const s = outcome.status;
+function defaultResolution(answer: HttpAnswer): Resolution {
+  const s = answer.status;
   if (s === 0) return { action: "RETRY", failureType: "transient_error" };
   if (s >= 200 && s < 300) {
-    return outcome.body === undefined
-      ? { action: "RETRY", failureType: "transient_error", message: "The response body is not valid JSON" }
+    return answer.body === undefined
+      ? { action: "RETRY", failureType: "transient_error", problem: "The response body is not valid JSON" }
       : { action: "SUCCESS", failureType: "system_error" };
   }
   if (s === 401 || s === 403) return { action: "FAIL", failureType: "config_error" };
@@ -80,8 +85,8 @@ function defaultResolution(outcome: Outcome): Resolution {
 }
 
 interface ResponseFilter {
-  matches(outcome: Outcome): boolean;
-  resolution(outcome: Outcome): Resolution;
+  matches(answer: HttpAnswer): boolean;
+  resolution(answer: HttpAnswer): Resolution;
 }
 
 function buildFilter(node: ManifestNode, where: string, config: Record<string, unknown>): ResponseFilter {
@@ -96,28 +101,28 @@ function buildFilter(node: ManifestNode, where: string, config: Record<string, u
     failure === "config_error" || failure === "system_error" || failure === "transient_error" ? failure : undefined;
   const messageTemplate = optionalString(node, "error_message", where);
   return {
-    matches(outcome) {
-      if (codes.includes(outcome.status)) return true;
-      if (contains && (errorMessageOf(outcome.body) ?? "").includes(contains)) return true;
-      if (predicate && outcome.status !== 0) {
-        return interpolateBoolean(predicate, { config, response: outcome.body ?? {}, headers: outcome.headers });
+    matches(answer) {
+      if (codes.includes(answer.status)) return true;
+      if (contains && (errorMessageOf(answer.body) ?? "").includes(contains)) return true;
+      if (predicate && answer.status !== 0) {
+        return interpolateBoolean(predicate, { config, response: answer.body ?? {}, headers: answer.headers });
       }
       return false;
     },
-    resolution(outcome) {
-      const base = defaultResolution(outcome);
+    resolution(answer) {
+      const base = defaultResolution(answer);
       return {
         action: actionName as ResponseAction,
         failureType: failureType ?? (actionName === "RETRY" || actionName === "RATE_LIMITED" ? "transient_error" : base.failureType),
         ...(messageTemplate
-          ? { message: interpolateString(messageTemplate, { config, response: outcome.body ?? {}, headers: outcome.headers }) }
+          ? { message: interpolateString(messageTemplate, { config, response: answer.body ?? {}, headers: answer.headers }) }
           : {}),
       };
     },
   };
 }
 
-type Backoff = (outcome: Outcome, attempt: number) => number | undefined;
+type Backoff = (answer: HttpAnswer, attempt: number) => number | undefined;
 
 function buildBackoff(node: ManifestNode, where: string, config: Record<string, unknown>): Backoff {
   const jitter = Number(interpolate(node.jitter_range_in_seconds, { config }, 0));
@@ -132,8 +137,8 @@ function buildBackoff(node: ManifestNode, where: string, config: Record<string, 
         throw systemError(`Manifest: ${where}.regex is not a valid regular expression`, String(error));
       }
       const max = node.max_waiting_time_in_seconds === undefined ? undefined : Number(node.max_waiting_time_in_seconds);
-      return (outcome) => {
-        const raw = outcome.headers[header];
+      return (answer) => {
+        const raw = answer.headers[header];
         if (raw === undefined) return undefined;
         const match = regex?.exec(raw);
         const text = regex ? (match?.[1] ?? match?.[0]) : raw;
@@ -145,15 +150,15 @@ function buildBackoff(node: ManifestNode, where: string, config: Record<string, 
     case "WaitUntilTimeFromHeader": {
       const header = String(node.header ?? "").toLowerCase();
       const minWait = Number(node.min_wait ?? 0);
-      return (outcome) => {
-        const raw = Number(outcome.headers[header]);
+      return (answer) => {
+        const raw = Number(answer.headers[header]);
         if (!Number.isFinite(raw)) return undefined;
         return Math.max(minWait, raw - Date.now() / 1000);
       };
     }
     case "ExponentialBackoffStrategy": {
       const factor = Number(interpolate(node.factor, { config }, 5));
-      return (_outcome, attempt) => withJitter(factor * 2 ** (attempt - 1));
+      return (_answer, attempt) => withJitter(factor * 2 ** (attempt - 1));
     }
     case "ConstantBackoffStrategy": {
       const seconds = Number(interpolate(node.backoff_time_in_seconds, { config }));
@@ -183,16 +188,16 @@ export function buildErrorHandler(
     // Composite: the first handler whose filters match decides; otherwise the last one's default.
     return {
       maxRetries: Math.max(...handlers.map((h) => h.maxRetries)),
-      resolve(outcome) {
+      resolve(answer) {
         for (const h of handlers) {
-          const r = h.resolve(outcome);
+          const r = h.resolve(answer);
           if (r.action !== "FAIL" || h === handlers[handlers.length - 1]) return r;
         }
-        return defaultResolution(outcome);
+        return defaultResolution(answer);
       },
-      backoff(outcome, attempt) {
+      backoff(answer, attempt) {
         for (const h of handlers) {
-          const b = h.backoff(outcome, attempt);
+          const b = h.backoff(answer, attempt);
           if (b !== undefined) return b;
         }
         return undefined;
@@ -216,16 +221,41 @@ function buildDefault(node: ManifestNode, where: string, config: Record<string, 
   if (!Number.isInteger(maxRetries) || maxRetries < 0) throw systemError(`Manifest: ${where}.max_retries must be a non-negative integer`);
   return {
     maxRetries,
-    resolve(outcome) {
-      const filter = filters.find((f) => f.matches(outcome));
-      return filter ? filter.resolution(outcome) : defaultResolution(outcome);
+    resolve(answer) {
+      const filter = filters.find((f) => f.matches(answer));
+      return filter ? filter.resolution(answer) : defaultResolution(answer);
     },
-    backoff(outcome, attempt) {
+    backoff(answer, attempt) {
       for (const b of backoffs) {
-        const seconds = b(outcome, attempt);
+        const seconds = b(answer, attempt);
         if (seconds !== undefined) return seconds;
       }
       return undefined;
+    },
+  };
+}
+
+/**
+ * The handler, with a check of the 2xx answers it resolves to SUCCESS: `shapeProblem` (the record
+ * selector's) says what is wrong when the records are not where the manifest says. Such an answer
+ * carrying an error message (a proxy or an overloaded edge answering 200) is retried like a 5xx;
+ * any other shape fails as a system_error naming it. A status the manifest maps to SUCCESS (a 412
+ * that carries a fresh sync token) is read for what it carries, records or not.
+ */
+export function checkingRecords(handler: ErrorHandler, shapeProblem: (body: unknown) => string | undefined): ErrorHandler {
+  return {
+    maxRetries: handler.maxRetries,
+    backoff: (answer, attempt) => handler.backoff(answer, attempt),
+    resolve(answer) {
+      const resolution = handler.resolve(answer);
+      if (resolution.action !== "SUCCESS" || answer.status < 200 || answer.status >= 300) return resolution;
+      const shape = shapeProblem(answer.body);
+      if (shape === undefined) return resolution;
+      const apiMessage = errorMessageOf(answer.body);
+      if (apiMessage !== undefined) {
+        return { action: "RETRY", failureType: "transient_error", problem: `HTTP ${answer.status} with an error instead of records: ${apiMessage}` };
+      }
+      return { action: "FAIL", failureType: "system_error", problem: `the API answered HTTP ${answer.status} with a body of an unexpected shape (${shape})` };
     },
   };
 }

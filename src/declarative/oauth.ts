@@ -1,25 +1,30 @@
 /**
- * OAuthAuthenticator (refresh_token grant, PROTOCOL-NOTES §2.3, API-NOTES §6): obtains an access
- * token from the token endpoint with a form-encoded POST and
+ * OAuthAuthenticator (refresh_token grant): obtains an access token from the token endpoint with
+ * a form-encoded POST and
  *   - refreshes it shortly before it expires (a quarter of its life, at most 5 minutes, early), so
  *     requests in flight keep a valid token; when that early refresh fails for a passing reason,
  *     the token in hand is used while it lasts and the refresh is tried again later;
  *   - refreshes it once after a 401, single-flight: concurrent requests share one refresh, and a
  *     401 for a token that was already replaced just retries with the new one;
- *   - never loops: the caller retries a request once after a refresh, and a refusal by the token
+ *   - never loops: the sender retries a request once after a refresh, and a refusal by the token
  *     endpoint (wrong client secret, revoked refresh token) is remembered, so later requests fail
  *     with the same config_error without asking the endpoint again.
+ * The token requests go through the HTTP sender like every other request; this module only says
+ * what the endpoint's answers mean (`tokenEndpointHandler`). Messages name the config fields the
+ * manifest's templates read (`{{ config['auth']['refresh_token'] }}` gives `auth.refresh_token`),
+ * never a provider.
  * Every stream's requester shares one instance per (endpoint, credentials), so a sync holds one
  * access token. Every token obtained is registered as a secret before it is used.
  */
 import { createHash } from "node:crypto";
-import { request } from "undici";
-import { ConnectorError, configError, systemError, transientError } from "../errors.js";
+import { ConnectorError, configError, isConfigError, systemError, transientError } from "../errors.js";
+import { HttpClient } from "../http/client.js";
+import { describeAnswer, send, urlForMessages } from "../http/sender.js";
 import { interpolateString } from "../manifest/interpolation.js";
 import { secrets } from "../protocol/redact.js";
-import type { Authenticator } from "./authenticator.js";
-import { type ManifestNode, optionalString } from "./node.js";
-import { setTimeout as sleep } from "node:timers/promises";
+import { type Authenticator, configFieldOf } from "./authenticator.js";
+import type { ErrorHandler, HttpAnswer, Resolution } from "./error-handler.js";
+import { type ManifestNode, isNode, optionalString } from "./node.js";
 
 /** Refresh this long before expiry at most (tokens living 1 hour are refreshed 5 minutes early). */
 const MAX_REFRESH_MARGIN_MS = 5 * 60_000;
@@ -51,14 +56,29 @@ interface TokenState {
   after401: boolean;
 }
 
+/** The config fields behind the credentials and the endpoint, as the manifest's templates read them. */
+interface FieldNames {
+  client_id: string | undefined;
+  client_secret: string | undefined;
+  refresh_token: string | undefined;
+  /** The config field the token_refresh_endpoint is made from (e.g. a base URL), if any. */
+  endpoint: string | undefined;
+}
+
 interface Settings {
   endpoint: string;
   form: Record<string, string>;
   accessTokenName: string;
   expiresInName: string;
   retryDelayMs: number;
+  fields: FieldNames;
 }
 
+const LABELS = { client_id: "OAuth client ID", client_secret: "OAuth client secret", refresh_token: "OAuth refresh token" } as const;
+type Credential = keyof typeof LABELS;
+
+/** Token requests use undici's shared pool: a handful per sync, to another host than the API's. */
+const tokenEndpointClient = new HttpClient({ timeoutMs: ENDPOINT_TIMEOUT_MS });
 
 /** One instance per endpoint and credentials in this process (every stream's requester shares it). */
 const shared = new Map<string, OAuthAuthenticator>();
@@ -77,7 +97,8 @@ export function oauthAuthenticator(node: ManifestNode, where: string, config: Re
 }
 
 function settingsOf(node: ManifestNode, where: string, config: Record<string, unknown>): Settings {
-  const render = (key: string): string => interpolateString(optionalString(node, key, where) ?? "", { config }).trim();
+  const template = (key: string): string => optionalString(node, key, where) ?? "";
+  const render = (key: string): string => interpolateString(template(key), { config }).trim();
   const endpoint = render("token_refresh_endpoint");
   if (!endpoint) throw systemError(`Manifest: ${where}.token_refresh_endpoint is required`);
   const grantType = render("grant_type") || "refresh_token";
@@ -85,12 +106,17 @@ function settingsOf(node: ManifestNode, where: string, config: Record<string, un
   if (grantType === "refresh_token") form.refresh_token = render("refresh_token");
   // Registered before anything can fail, so no message can carry them.
   for (const value of [form.client_id, form.client_secret, form.refresh_token]) secrets.add(value);
-  for (const [key, label] of [
-    ["client_id", "OAuth client ID"],
-    ["client_secret", "OAuth client secret"],
-    ["refresh_token", "OAuth refresh token"],
-  ] as const) {
-    if (key in form && !form[key]) throw configError(`The ${label} (credentials.${key}) is missing or empty in the config`);
+  const fields: FieldNames = {
+    client_id: configFieldOf(template("client_id")),
+    client_secret: configFieldOf(template("client_secret")),
+    refresh_token: configFieldOf(template("refresh_token")),
+    endpoint: configFieldOf(template("token_refresh_endpoint")),
+  };
+  for (const key of Object.keys(LABELS) as Credential[]) {
+    if (key in form && !form[key]) {
+      const field = fields[key];
+      throw configError(`The ${LABELS[key]}${field ? ` (${field})` : ""} is missing or empty in the config`, `${where}.${key} rendered an empty value`);
+    }
   }
   const scopes = node.scopes;
   if (Array.isArray(scopes) && scopes.length) form.scope = scopes.map(String).join(" ");
@@ -101,6 +127,7 @@ function settingsOf(node: ManifestNode, where: string, config: Record<string, un
     accessTokenName: render("access_token_name") || "access_token",
     expiresInName: render("expires_in_name") || "expires_in",
     retryDelayMs: Number.isFinite(knob) && knob > 0 ? knob * 1000 : DEFAULT_RETRY_DELAY_MS,
+    fields,
   };
 }
 
@@ -108,16 +135,6 @@ function headerValue(headers: Record<string, string> | undefined): string | unde
   if (!headers) return undefined;
   for (const [name, value] of Object.entries(headers)) if (name.toLowerCase() === "authorization") return value;
   return undefined;
-}
-
-/** The endpoint without query or fragment (never with credentials: base_url may not carry any). */
-function endpointForMessages(endpoint: string): string {
-  try {
-    const url = new URL(endpoint);
-    return `${url.origin}${url.pathname}`;
-  } catch {
-    return "the configured token endpoint";
-  }
 }
 
 export class OAuthAuthenticator implements Authenticator {
@@ -138,8 +155,7 @@ export class OAuthAuthenticator implements Authenticator {
       } catch (error) {
         // An early refresh that failed for a passing reason: the token in hand still works for a while.
         const current = this.token;
-        const refused = error instanceof ConnectorError && error.failureType === "config_error";
-        if (refused || !current || Date.now() >= current.expiresAt - RETRY_SAFETY_MS) throw error;
+        if (isConfigError(error) || !current || Date.now() >= current.expiresAt - RETRY_SAFETY_MS) throw error;
         this.retryAt = Date.now() + Math.min(30_000, (current.expiresAt - Date.now()) / 4);
         token = current;
       }
@@ -182,7 +198,7 @@ export class OAuthAuthenticator implements Authenticator {
             return token;
           },
           (error: unknown) => {
-            if (error instanceof ConnectorError && error.failureType === "config_error") this.refusal = error;
+            if (isConfigError(error)) this.refusal = error;
             throw error;
           },
         )
@@ -193,73 +209,88 @@ export class OAuthAuthenticator implements Authenticator {
     return this.inFlight;
   }
 
+  /** One token request through the sender, retried while the endpoint is unavailable. */
   private async obtain(after401: boolean): Promise<TokenState> {
-    const { endpoint, form, accessTokenName, expiresInName, retryDelayMs } = this.settings;
-    const where = endpointForMessages(endpoint);
-    let lastProblem = "";
-    for (let attempt = 1; attempt <= MAX_ATTEMPTS; attempt++) {
-      if (attempt > 1) await sleep(retryDelayMs * (attempt - 1));
-      const requestedAt = Date.now();
-      let status: number;
-      let text: string;
-      try {
-        const response = await request(endpoint, {
-          method: "POST",
-          headers: { "content-type": "application/x-www-form-urlencoded", accept: "application/json" },
-          body: new URLSearchParams(form).toString(),
-          headersTimeout: ENDPOINT_TIMEOUT_MS,
-          bodyTimeout: ENDPOINT_TIMEOUT_MS,
-        });
-        status = response.statusCode;
-        text = await response.body.text();
-      } catch (error) {
-        const code = (error as { code?: unknown }).code;
-        lastProblem = `network error${typeof code === "string" ? ` ${code}` : ""}: ${(error as Error).message}`;
-        continue;
-      }
-      const body = parseObject(text);
-      if (status >= 200 && status < 300) {
-        const value = body?.[accessTokenName];
-        if (typeof value !== "string" || !value.trim()) {
-          throw configError(
-            `The OAuth token endpoint ${where} answered HTTP ${status} without an ${accessTokenName}; ` +
-              "it does not look like Asana's token endpoint (https://app.asana.com/-/oauth_token). Check base_url.",
-          );
-        }
-        secrets.add(value);
-        if (typeof body?.refresh_token === "string") secrets.add(body.refresh_token);
-        const seconds = Number(body?.[expiresInName]);
-        const lifetimeMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_LIFETIME_SECONDS) * 1000;
-        const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs * REFRESH_MARGIN_SHARE);
-        return {
-          header: `Bearer ${value}`,
-          obtainedAt: Date.now(),
-          refreshAt: requestedAt + lifetimeMs - margin,
-          expiresAt: requestedAt + lifetimeMs,
-          handedOut: 0,
-          after401,
-        };
-      }
-      if (status === 408 || status === 429 || status >= 500) {
-        lastProblem = `HTTP ${status}${oauthReason(body)}`;
-        continue;
-      }
-      throw refusalError(status, body, where);
-    }
-    throw transientError(
-      `Could not refresh the OAuth access token: the token endpoint ${where} failed ${MAX_ATTEMPTS} times (${lastProblem}). ` +
-        "Asana may be unavailable; try again later.",
+    const { endpoint, form, retryDelayMs } = this.settings;
+    const where = urlForMessages(endpoint);
+    let requestedAt = Date.now();
+    const final = await send(
+      {
+        method: "POST",
+        url: endpoint,
+        headers: { "content-type": "application/x-www-form-urlencoded" },
+        body: new URLSearchParams(form).toString(),
+      },
+      {
+        transport: (request) => {
+          requestedAt = Date.now();
+          return tokenEndpointClient.send(request);
+        },
+        handler: tokenEndpointHandler(this.settings),
+        limits: { maxRateLimitWaits: 0, backoffBaseSeconds: retryDelayMs / 1000 },
+        what: `the OAuth token endpoint ${where}`,
+        retriesSpent: (problem, attempts) =>
+          transientError(
+            `Could not refresh the OAuth access token: the token endpoint ${where} failed ${attempts} times (${problem}). ` +
+              "The service may be unavailable; try again later.",
+          ),
+      },
     );
+    return this.tokenOf(bodyObject(final.answer), requestedAt, after401);
+  }
+
+  private tokenOf(body: Record<string, unknown> | undefined, requestedAt: number, after401: boolean): TokenState {
+    // The handler let only an answer with a non-empty access token through.
+    const value = String(body?.[this.settings.accessTokenName]);
+    secrets.add(value);
+    if (typeof body?.refresh_token === "string") secrets.add(body.refresh_token);
+    const seconds = Number(body?.[this.settings.expiresInName]);
+    const lifetimeMs = (Number.isFinite(seconds) && seconds > 0 ? seconds : DEFAULT_LIFETIME_SECONDS) * 1000;
+    const margin = Math.min(MAX_REFRESH_MARGIN_MS, lifetimeMs * REFRESH_MARGIN_SHARE);
+    return {
+      header: `Bearer ${value}`,
+      obtainedAt: Date.now(),
+      refreshAt: requestedAt + lifetimeMs - margin,
+      expiresAt: requestedAt + lifetimeMs,
+      handedOut: 0,
+      after401,
+    };
   }
 }
 
-function parseObject(text: string): Record<string, unknown> | undefined {
-  try {
-    const value: unknown = JSON.parse(text);
-    return value && typeof value === "object" && !Array.isArray(value) ? (value as Record<string, unknown>) : undefined;
-  } catch {
-    return undefined;
-  }
+function bodyObject(answer: HttpAnswer): Record<string, unknown> | undefined {
+  return isNode(answer.body) ? answer.body : undefined;
+}
+
+/**
+ * What the token endpoint's answers mean: a 2xx with an access token is the token; network
+ * errors, 408, 429 and 5xx are passing (retried twice, half a second apart, growing); any other
+ * answer, and a 2xx without a token, is a refusal the user has to fix (a config_error).
+ */
+function tokenEndpointHandler(settings: Settings): ErrorHandler {
+  const where = urlForMessages(settings.endpoint);
+  const refused = (message: string): Resolution => ({ action: "FAIL", failureType: "config_error", message });
+  return {
+    maxRetries: MAX_ATTEMPTS - 1,
+    backoff: (_answer, attempt) => (settings.retryDelayMs * attempt) / 1000,
+    resolve(answer) {
+      const { status } = answer;
+      const body = bodyObject(answer);
+      if (status === 0) return { action: "RETRY", failureType: "transient_error", problem: describeAnswer(answer) };
+      if (status >= 200 && status < 300) {
+        const value = body?.[settings.accessTokenName];
+        if (typeof value === "string" && value.trim()) return { action: "SUCCESS", failureType: "system_error" };
+        return refused(
+          `The OAuth token endpoint ${where} answered HTTP ${status} without an ${settings.accessTokenName}; ` +
+            `it does not look like an OAuth token endpoint. ${checkEndpoint(settings.fields)}`,
+        );
+      }
+      if (status === 408 || status === 429 || status >= 500) {
+        return { action: "RETRY", failureType: "transient_error", problem: `HTTP ${status}${oauthReason(body)}` };
+      }
+      return refused(refusalMessage(status, body, where, settings.fields));
+    },
+  };
 }
 
 /** ` (code: description)` from an OAuth error body, shortened; empty when there is none. */
@@ -269,29 +300,36 @@ function oauthReason(body: Record<string, unknown> | undefined): string {
   return ` (${body.error.slice(0, 60)}${description})`;
 }
 
+/** The config field the template reads ("auth.client_id"), or "the OAuth client ID" when it reads none. */
+function nameOf(fields: FieldNames, key: Credential): string {
+  return fields[key] ?? `the ${LABELS[key]}`;
+}
+
+function checkEndpoint(fields: FieldNames): string {
+  return fields.endpoint ? `Check ${fields.endpoint}.` : "Check the manifest's token_refresh_endpoint.";
+}
+
 /** A 4xx answer of the token endpoint: what the user has to fix. */
-function refusalError(status: number, body: Record<string, unknown> | undefined, where: string): ConnectorError {
+function refusalMessage(status: number, body: Record<string, unknown> | undefined, where: string, fields: FieldNames): string {
   const code = typeof body?.error === "string" ? body.error : undefined;
   const reason = oauthReason(body);
   if (code === "invalid_client" || (!code && status === 401)) {
-    return configError(
-      `Asana rejected the OAuth client when refreshing the access token (HTTP ${status}${reason}): ` +
-        "credentials.client_id or credentials.client_secret is wrong. Copy both from your app in Asana's developer console (https://app.asana.com/0/my-apps).",
+    return (
+      `The token endpoint rejected the OAuth client when refreshing the access token (HTTP ${status}${reason}): ` +
+      `${nameOf(fields, "client_id")} or ${nameOf(fields, "client_secret")} is wrong. Copy both from the OAuth app's settings.`
     );
   }
   if (code === "invalid_grant") {
-    return configError(
-      `Asana rejected the OAuth refresh token (HTTP ${status}${reason}): credentials.refresh_token is invalid, expired or revoked. ` +
-        "Re-authenticate the source with Asana to get a new refresh token.",
+    return (
+      `The token endpoint rejected the OAuth refresh token (HTTP ${status}${reason}): ${nameOf(fields, "refresh_token")} is invalid, expired or revoked. ` +
+      "Re-authenticate the source to get a new refresh token."
     );
   }
   if (!code && (status === 404 || status === 405)) {
-    return configError(
-      `The OAuth token endpoint ${where} answered HTTP ${status}: it is not Asana's token endpoint (https://app.asana.com/-/oauth_token). Check base_url.`,
-    );
+    return `The OAuth token endpoint ${where} answered HTTP ${status}: there is no OAuth token endpoint at that address. ${checkEndpoint(fields)}`;
   }
-  return configError(
-    `Asana refused to refresh the OAuth access token (HTTP ${status}${reason}). ` +
-      "Check credentials.client_id, credentials.client_secret and credentials.refresh_token, or re-authenticate the source.",
+  return (
+    `The token endpoint refused to refresh the OAuth access token (HTTP ${status}${reason}). ` +
+    `Check ${nameOf(fields, "client_id")}, ${nameOf(fields, "client_secret")} and ${nameOf(fields, "refresh_token")}, or re-authenticate the source.`
   );
 }

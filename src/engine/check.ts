@@ -7,13 +7,13 @@ import type { StreamDefinition } from "../declarative/stream.js";
 import { valueAt } from "../declarative/record-selector.js";
 import { emptyParts } from "../declarative/request-option.js";
 import { configError } from "../errors.js";
-import { type FetchEnvironment, type PageOutcome, type Slice, fetchPage } from "./fetch.js";
+import { type FetchEnvironment, type PageResult, type Slice, fetchPage } from "./fetch.js";
 
 /**
  * A check page the error handler skipped (402/403/404) means these credentials cannot read the
  * stream: during a sync that skips a partition, during check it is the answer.
  */
-function readable(name: string, page: PageOutcome): PageOutcome {
+function readable(name: string, page: PageResult): PageResult {
   if (page.kind === "ignored") throw configError(`These credentials cannot read ${name}: ${page.reason}`);
   return page;
 }

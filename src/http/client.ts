@@ -1,15 +1,27 @@
 /**
- * HTTP GET over a keep-alive connection pool (undici). Returns status, lower-cased headers and the
- * body text; connection failures, timeouts and truncated bodies throw NetworkError so the retry
- * policy can treat them as transient.
+ * HTTP requests over a keep-alive connection pool (undici). Returns status, lower-cased headers
+ * and the body text; connection failures, timeouts and truncated bodies throw NetworkError so the
+ * sender (sender.ts) can treat them as transient. The client knows nothing of retries or of what
+ * an answer means: that is the sender's and the error handler's business.
  */
 import { Agent, request } from "undici";
+
+export interface HttpRequest {
+  method: "GET" | "POST";
+  url: string;
+  headers: Record<string, string>;
+  /** The encoded body (POST). */
+  body?: string;
+}
 
 export interface HttpResult {
   status: number;
   headers: Record<string, string>;
   text: string;
 }
+
+/** What the sender sends through: a client, or a fake in tests. */
+export type Transport = (request: HttpRequest) => Promise<HttpResult>;
 
 export class NetworkError extends Error {
   constructor(message: string) {
@@ -19,30 +31,38 @@ export class NetworkError extends Error {
 }
 
 export interface HttpClientOptions {
-  /** Sockets per origin. */
-  connections: number;
+  /** Sockets per origin in a pool of this client's own; without it, undici's shared pool. */
+  connections?: number;
   /** Time allowed for headers, and between body chunks, in ms. */
   timeoutMs: number;
 }
 
 export class HttpClient {
-  private readonly agent: Agent;
+  private readonly agent: Agent | undefined;
+  private readonly timeoutMs: number;
 
   constructor(options: HttpClientOptions) {
-    this.agent = new Agent({
-      connections: options.connections,
-      keepAliveTimeout: 30_000,
-      headersTimeout: options.timeoutMs,
-      bodyTimeout: options.timeoutMs,
-    });
+    this.timeoutMs = options.timeoutMs;
+    this.agent =
+      options.connections === undefined
+        ? undefined
+        : new Agent({
+            connections: options.connections,
+            keepAliveTimeout: 30_000,
+            headersTimeout: options.timeoutMs,
+            bodyTimeout: options.timeoutMs,
+          });
   }
 
-  async get(url: string, headers: Record<string, string>): Promise<HttpResult> {
+  async send(req: HttpRequest): Promise<HttpResult> {
     try {
-      const response = await request(url, {
-        method: "GET",
-        headers: { accept: "application/json", ...headers },
-        dispatcher: this.agent,
+      const response = await request(req.url, {
+        method: req.method,
+        headers: { accept: "application/json", ...req.headers },
+        headersTimeout: this.timeoutMs,
+        bodyTimeout: this.timeoutMs,
+        ...(req.body !== undefined ? { body: req.body } : {}),
+        ...(this.agent ? { dispatcher: this.agent } : {}),
       });
       const text = await response.body.text();
       const flat: Record<string, string> = {};
@@ -57,7 +77,12 @@ export class HttpClient {
     }
   }
 
+  /** A GET (what the engine's requests are). */
+  get(url: string, headers: Record<string, string>): Promise<HttpResult> {
+    return this.send({ method: "GET", url, headers });
+  }
+
   close(): Promise<void> {
-    return this.agent.close();
+    return this.agent ? this.agent.close() : Promise.resolve();
   }
 }

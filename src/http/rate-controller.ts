@@ -6,7 +6,7 @@
  *   and a dispatch that a timer made a little late keeps its nominal slot, so the pace is the
  *   rate itself, not the rate minus timer lateness.
  * - Never faster than `maxRate` less `ceilingHeadroom` (2 %): a ceiling equal to the budget
- *   (25 req/s = Asana's 1,500 a minute) would otherwise fill the sliding minute exactly, and any
+ *   (25 req/s for 1,500 a minute) would otherwise fill the sliding minute exactly, and any
  *   jitter would cost a 429.
  * - Slow start until the first 429: each success adds `slowStartGain` to the rate, so the rate
  *   grows by that fraction of itself every second: with 1, from 1.25 to 22.5 req/s (90 % of a
@@ -19,7 +19,7 @@
  *
  * The constants are measured with `npm run bench:throttle` (bench/README.md).
  */
-import { setTimeout as sleep } from "node:timers/promises";
+import { type Clock, monotonicClock } from "./clock.js";
 
 export interface RateControllerOptions {
   initialRate: number;
@@ -35,6 +35,8 @@ export interface RateControllerOptions {
    * does not push a minute over a budget of exactly 25 a second.
    */
   ceilingHeadroom?: number;
+  /** Default: performance.now() and real timers. */
+  clock?: Clock;
 }
 
 export interface RateStats {
@@ -53,9 +55,9 @@ export class RateController {
   private readonly additiveIncrease: number;
   private readonly decreaseFactor: number;
   private readonly pacingCeiling: number;
+  private readonly clock: Clock;
   private slowStart = true;
-  // Times are performance.now() milliseconds: monotonic (a wall-clock jump does not stall the
-  // pacing) and finer than a millisecond.
+  // Times are the clock's milliseconds (monotonic by default).
   /** Nominal time of the last dispatch. */
   private lastSlot = -Infinity;
   private pausedUntil = 0;
@@ -73,6 +75,7 @@ export class RateController {
     this.additiveIncrease = options.additiveIncrease ?? 1;
     this.decreaseFactor = options.decreaseFactor ?? 0.5;
     this.pacingCeiling = this.maxRate * (1 - (options.ceilingHeadroom ?? 0.02));
+    this.clock = options.clock ?? monotonicClock;
     this.stats = { rate: this.rate, dispatched: 0, rateLimited: 0, peakInFlight: 0 };
   }
 
@@ -87,7 +90,7 @@ export class RateController {
     }
     this.stats.peakInFlight = Math.max(this.stats.peakInFlight, this.inFlight);
     for (;;) {
-      const now = performance.now();
+      const now = this.clock.now();
       const interval = this.interval();
       const due = Math.max(this.lastSlot + interval, this.pausedUntil);
       if (due <= now) {
@@ -99,7 +102,7 @@ export class RateController {
       }
       // Wake up at least every 50 ms while pacing (not while paused by a 429): a rate raised
       // meanwhile then shortens the wait.
-      await sleep(due === this.pausedUntil ? due - now : Math.min(due - now, 50));
+      await this.clock.sleep(due === this.pausedUntil ? due - now : Math.min(due - now, 50));
     }
     this.stats.dispatched++;
     let released = false;
@@ -120,7 +123,7 @@ export class RateController {
   /** A 429: cut the rate (once per burst) and pause everyone for `retryAfterSeconds`. */
   onRateLimited(retryAfterSeconds: number | undefined): void {
     this.stats.rateLimited++;
-    const now = performance.now();
+    const now = this.clock.now();
     const wait = Math.max(0, (retryAfterSeconds ?? 1) * 1000);
     this.pausedUntil = Math.max(this.pausedUntil, now + wait);
     // Every request already in flight when the limit was hit may come back 429 too: one cut only.
@@ -138,7 +141,7 @@ export class RateController {
 
   /** Time until requests may be sent again (ms), 0 if not paused. */
   pausedFor(): number {
-    return Math.max(0, this.pausedUntil - performance.now());
+    return Math.max(0, this.pausedUntil - this.clock.now());
   }
 
   snapshot(): RateStats {

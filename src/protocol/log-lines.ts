@@ -14,10 +14,13 @@ export class LogLines {
     await this.out.writeLine(`${level} ${message.replace(/\r?\n/g, "\n    ")}`);
   }
 
-  /** A failure, with its failure type; the technical detail (if any) follows as a DEBUG line. */
+  /**
+   * A failure, with its failure type; the technical detail (if any) follows as a DEBUG line, except
+   * a bug's stack trace, which stays out of the tap's stderr.
+   */
   async connectorError(error: ConnectorError, stream?: string): Promise<void> {
     await this.log("ERROR", `${stream ? `${stream}: ` : ""}${error.message} (failure type: ${error.failureType})`);
-    if (error.internalMessage) await this.log("DEBUG", `${stream ? `${stream}: ` : ""}${error.internalMessage}`);
+    if (error.internalMessage && !error.bug) await this.log("DEBUG", `${stream ? `${stream}: ` : ""}${error.internalMessage}`);
   }
 
   flush(): Promise<void> {

@@ -154,6 +154,21 @@ describe("OAuthAuthenticator", () => {
     }
   });
 
+  it("names the config fields the manifest's templates read, whatever they are", async () => {
+    const node = {
+      ...OAUTH_NODE(`${api.origin}/grant/fields`),
+      client_id: "{{ config.oauth.id }}",
+      client_secret: "{{ config['oauth']['secret'] }}",
+      refresh_token: "{{ config.get('oauth').get('refresh') }}",
+    };
+    const config = { oauth: { id: "unit-client-id-2", secret: "unit-client-secret-2", refresh: "unit-refresh-token-2" } };
+    await expect(buildAuthenticator(node, "auth", config).headers()).rejects.toMatchObject({
+      failureType: "config_error",
+      message: expect.stringMatching(/: oauth\.refresh is invalid, expired or revoked/),
+    });
+    expect(() => buildAuthenticator(node, "auth", { oauth: { ...config.oauth, secret: "" } })).toThrow(/The OAuth client secret \(oauth\.secret\) is missing/);
+  });
+
   it("names a missing credential by its config field", () => {
     expect(() =>
       buildAuthenticator(OAUTH_NODE(`${api.origin}/ok/g`), "auth", { credentials: { ...CONFIG.credentials, client_secret: " " } }),

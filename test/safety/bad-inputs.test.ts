@@ -180,7 +180,7 @@ const ROWS: Row[] = [
     name: '200 {"data": "x"}: not a list of records',
     command: "read",
     api: workspacesAnswer(json(200, { data: "x" })),
-    message: /workspaces \(whole stream\) failed: Asana answered HTTP 200 with a body of an unexpected shape \("data" is a string \("x"\), not a list of records\)/,
+    message: /workspaces \(whole stream\) failed: the API answered HTTP 200 with a body of an unexpected shape \("data" is a string \("x"\), not a list of records\)/,
     failureType: "system_error",
     exit: 1,
   },
@@ -202,7 +202,7 @@ const ROWS: Row[] = [
     readSkips: true,
   },
   // --- the OAuth token endpoint ---------------------------------------------------------------------
-  { name: "token endpoint missing (404 HTML): base_url is not Asana", command: "check", config: OAUTH, api: [{ method: "POST", path: "/-/oauth_token", answer: html(404, "<h1>Not Found</h1>") }], message: /token endpoint http:\/\/127\.0\.0\.1:\d+\/r\d+\/-\/oauth_token answered HTTP 404: it is not Asana's token endpoint.*Check base_url/, failureType: "config_error", exit: 0 },
+  { name: "token endpoint missing (404 HTML): base_url is not Asana", command: "check", config: OAUTH, api: [{ method: "POST", path: "/-/oauth_token", answer: html(404, "<h1>Not Found</h1>") }], message: /token endpoint http:\/\/127\.0\.0\.1:\d+\/r\d+\/-\/oauth_token answered HTTP 404: there is no OAuth token endpoint at that address\. Check base_url/, failureType: "config_error", exit: 0 },
   { name: "token endpoint answers 200 without an access_token", command: "read", config: OAUTH, api: tokenAnswer(json(200, { token_type: "bearer" })), message: /answered HTTP 200 without an access_token.*Check base_url/, failureType: "config_error", exit: 1 },
   { name: "token endpoint answers 500 every time", command: "read", config: OAUTH, api: tokenAnswer(json(500, { errors: [{ message: "Server Error" }] })), message: /Could not refresh the OAuth access token: the token endpoint .* failed 3 times \(HTTP 500\)/, failureType: "transient_error", exit: 1 },
   { name: "token endpoint: invalid_client", command: "read", config: OAUTH, api: tokenAnswer(json(401, { error: "invalid_client", error_description: "The client ID or client secret is invalid." })), message: /credentials\.client_id or credentials\.client_secret is wrong/, failureType: "config_error", exit: 1 },

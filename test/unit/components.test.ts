@@ -1,5 +1,5 @@
 import { describe, expect, it } from "vitest";
-import { buildErrorHandler, type Outcome } from "../../src/declarative/error-handler.js";
+import { buildErrorHandler, type HttpAnswer } from "../../src/declarative/error-handler.js";
 import { buildPaginator } from "../../src/declarative/paginator.js";
 import { RecordSelector } from "../../src/declarative/record-selector.js";
 import { HttpRequester, joinUrl } from "../../src/declarative/requester.js";
@@ -18,7 +18,7 @@ const asanaPaginator = {
   },
 };
 
-const outcome = (status: number, body: unknown = {}, headers: Record<string, string> = {}): Outcome => ({ status, body, headers });
+const outcome = (status: number, body: unknown = {}, headers: Record<string, string> = {}): HttpAnswer => ({ status, body, headers });
 
 describe("HttpRequester", () => {
   it("joins url_base and path keeping /api/1.0", () => {
