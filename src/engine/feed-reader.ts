@@ -15,7 +15,7 @@ import type { ChangeFeed } from "../declarative/stream.js";
 import { emptyParts } from "../declarative/request-option.js";
 import { interpolateBoolean, interpolateString } from "../manifest/interpolation.js";
 import type { SyncEmitter } from "../protocol/emitter.js";
-import { type PageOutcome, type Slice, describeSlice } from "./fetch.js";
+import { type PageResult, type Slice, describeSlice } from "./fetch.js";
 import type { StreamRun } from "./plan.js";
 import { type FeedProgress, type NewItem, type PartitionProgress, type Waiter, type WorkItem, keyedRecord } from "./work.js";
 
@@ -42,7 +42,7 @@ export class FeedReader {
   }
 
   /** One page of the feed: tombstones now, re-reads noted for later, then the next page or the listing. */
-  async page(item: WorkItem, outcome: PageOutcome, feed: ChangeFeed): Promise<void> {
+  async page(item: WorkItem, outcome: PageResult, feed: ChangeFeed): Promise<void> {
     const progress = item.progress!;
     const state = progress.feed!;
     if (outcome.kind === "ignored" || outcome.kind === "reset") {
@@ -102,7 +102,7 @@ export class FeedReader {
   }
 
   /** A looked-up record: its parent's children are re-read, or (without a parent) it is emitted. */
-  async lookup(item: WorkItem, outcome: PageOutcome, feed: ChangeFeed): Promise<void> {
+  async lookup(item: WorkItem, outcome: PageResult, feed: ChangeFeed): Promise<void> {
     if (outcome.kind !== "page") return;
     const rule = feed.rereads[item.reread!]!;
     for (const record of outcome.records) {

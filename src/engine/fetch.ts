@@ -24,9 +24,6 @@ export type PageResult =
   /** The error handler said RESET_PAGINATION (e.g. an expired offset). */
   | { kind: "reset"; reason: string };
 
-/** The former name of PageResult, kept while the engine's modules move to the new one. */
-export type PageOutcome = PageResult;
-
 export interface FetchEnvironment {
   /** GETs a URL (an HttpClient, or a fake in tests). */
   http: { get(url: string, headers: Record<string, string>): Promise<HttpResult> };

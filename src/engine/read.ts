@@ -12,18 +12,18 @@
  *   task and as a subtask are read once).
  * - Incremental partitions start at their saved position (plan.ts) and settle as checkpoints.ts
  *   says: a sync killed at any point and resumed from its last STATE loses nothing.
- * - A config_error stops the whole sync; any other error fails its stream only (its partitions
- *   never settle); an exception that is not ours is a bug and stops the sync.
+ * - A failure fails its stream (its partitions never settle); a config_error or a bug stops the
+ *   whole sync (errors.ts decides which is which).
  */
 import { valueAt } from "../declarative/record-selector.js";
 import type { Record_ } from "../declarative/record-selector.js";
 import { type RequestParts, emptyParts } from "../declarative/request-option.js";
 import type { DeclarativeSource } from "../declarative/source.js";
-import { ConnectorError, errorMessage, systemError } from "../errors.js";
+import { type ConnectorError, asFailure, isFatal, systemError } from "../errors.js";
 import type { SyncEmitter } from "../protocol/emitter.js";
 import { CheckpointTracker } from "./checkpoints.js";
 import { FeedReader } from "./feed-reader.js";
-import { type FetchEnvironment, type PageOutcome, type Slice, describeSlice, fetchPage } from "./fetch.js";
+import { type FetchEnvironment, type Slice, describeSlice, fetchPage } from "./fetch.js";
 import { type StreamRun, planRuns } from "./plan.js";
 import { Scheduler } from "./scheduler.js";
 import { type StateBlob, resumeOf } from "./state.js";
@@ -221,19 +221,18 @@ class ReadLoop {
 
   // ---- processing ---------------------------------------------------------------------------
 
-  /** One work item: fetch, process, and settle whatever waits for it, whatever happened. */
+  /**
+   * One work item: fetch, process, and settle whatever waits for it, whatever happened. A failure
+   * (from the fetch or after it) fails the item's stream, and its partitions never settle; the
+   * failure policy (errors.ts) says whether it stops the sync too.
+   */
   private async runItem(item: WorkItem): Promise<void> {
     try {
       await this.process(item);
     } catch (error) {
-      // Anything thrown after the fetch (a template in a filter, a write): the item's partitions
-      // must not settle. Our own errors fail the stream; anything else is a bug and stops the sync.
-      if (error instanceof ConnectorError) this.fail(item, error);
-      else {
-        const bug = systemError(`Reading ${item.run.name} failed: ${errorMessage(error)}`, error instanceof Error ? error.stack : undefined);
-        this.fail(item, bug);
-        this.stop(bug);
-      }
+      const failure = asFailure(error, `Reading ${item.run.name} failed`);
+      this.fail(item, failure);
+      await this.emitter.log("ERROR", `${item.run.name} (${describeSlice(item.slice)}): ${failure.message}`);
     } finally {
       item.run.pending--;
       await this.tracker.settle(item.waiters);
@@ -253,15 +252,7 @@ class ReadLoop {
       run.runningSent = true;
       await this.emitter.streamStatus(run.name, "RUNNING");
     }
-    let outcome: PageOutcome;
-    try {
-      outcome = await fetchPage(this.env, item.def, item.slice, item.token, item.extra);
-    } catch (error) {
-      const connectorError = error instanceof ConnectorError ? error : systemError(`Reading ${run.name} failed: ${errorMessage(error)}`);
-      this.fail(item, connectorError);
-      await this.emitter.log("ERROR", `${run.name} (${describeSlice(item.slice)}): ${connectorError.message}`);
-      return;
-    }
+    const outcome = await fetchPage(this.env, item.def, item.slice, item.token, item.extra);
     const feed = run.def.changeFeed;
     if (item.kind === "feed") return this.feeds.page(item, outcome, feed!);
     if (item.kind === "lookup") return this.feeds.lookup(item, outcome, feed!);
@@ -368,7 +359,7 @@ class ReadLoop {
       this.failures.push({ stream: run.name, error });
     }
     for (const waiter of item.waiters) waiter.failed = true;
-    if (error.failureType === "config_error") this.stop(error);
+    if (isFatal(error)) this.stop(error);
   }
 
   private stop(error: ConnectorError): void {

@@ -7,7 +7,7 @@ import { buildSource } from "../../src/declarative/source.js";
 import type { FetchEnvironment } from "../../src/engine/fetch.js";
 import { type ReadOptions, type ReadResult, readStreams } from "../../src/engine/read.js";
 import type { StateBlob } from "../../src/engine/state.js";
-import type { HttpClient, HttpResult } from "../../src/http/client.js";
+import type { HttpResult } from "../../src/http/client.js";
 import { NetworkError } from "../../src/http/client.js";
 import { RateController } from "../../src/http/rate-controller.js";
 import { parseManifest } from "../../src/manifest/load.js";
@@ -123,7 +123,7 @@ export async function runEngine(manifestText: string, handler: (request: FakeReq
   const emitter = new RecordingEmitter();
   const http = new FakeHttp(handler);
   const env: FetchEnvironment = {
-    http: http as unknown as HttpClient,
+    http,
     rate: new RateController({ initialRate: 1_000_000, maxRate: 1_000_000, maxConcurrency: options.concurrency ?? 4 }),
     emitter,
     config,
