@@ -8,7 +8,7 @@
  *                 ACTIVATE_VERSION; every status is also a log line (Singer has no such message);
  *   rateLimited → a log line (once per pause; parents read only to feed children count too);  log → a log line on stderr.
  */
-import { configError, systemError } from "../errors.js";
+import { type ConnectorError, configError, systemError } from "../errors.js";
 import type { LogLevel, StreamStatus, SyncEmitter } from "./emitter.js";
 import type { LogLines } from "./log-lines.js";
 import type { LineOutput } from "./output.js";
@@ -185,6 +185,11 @@ export class SingerWriter implements SyncEmitter {
 
   async log(level: LogLevel, message: string): Promise<void> {
     await this.logs.log(level, message);
+  }
+
+  /** Singer has no error message: a failure is a log line on stderr, with its failure type. */
+  async connectorError(error: ConnectorError, stream?: string): Promise<void> {
+    await this.logs.connectorError(error, stream);
   }
 }
 
