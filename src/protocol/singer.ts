@@ -6,7 +6,8 @@
  *   state       → STATE {"bookmarks": {...every stream's latest blob...}} (the last one wins);
  *   streamStatus→ STARTED sends the stream's SCHEMA; COMPLETE ends a full-table stream with its
  *                 ACTIVATE_VERSION; every status is also a log line (Singer has no such message);
- *   rateLimited → a log line (once per pause; parents read only to feed children count too);  log → a log line on stderr.
+ *   rateLimited → a log line (once per pause; parents read only to feed children count too);
+ *   log, connectorError → a log line on stderr (Singer has no log or error message).
  */
 import { type ConnectorError, configError, systemError } from "../errors.js";
 import type { LogLevel, StreamStatus, SyncEmitter } from "./emitter.js";
