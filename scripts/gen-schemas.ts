@@ -1,8 +1,8 @@
 /**
- * Generates schemas/<stream>.json (draft-07, one per stream) and src/generated/<stream>.ts (record
- * types, via json-schema-to-typescript) from Asana's OpenAPI spec, and writes each stream's
- * `opt_fields` (every leaf of its schema as a dotted path, scripts/opt-fields.ts) into the
- * `property_list` of manifest.yaml.
+ * Generates schemas/<stream>.json (draft-07, one per stream) and test/generated/<stream>.ts (record
+ * types, via json-schema-to-typescript; only tests use them, so they stay out of src/ and dist/)
+ * from Asana's OpenAPI spec, and writes each stream's `opt_fields` (every leaf of its schema as a
+ * dotted path, scripts/opt-fields.ts) into the `property_list` of manifest.yaml.
  *
  *   npm run gen:schemas                      # build, then write the files
  *   node dist/scripts/gen-schemas.js [--oas PATH] [--check] [--out-schemas DIR] [--out-types DIR]
@@ -10,7 +10,7 @@
  * --oas PATH         the spec (default: <project root>/../shared/asana/asana_oas.yaml)
  * --check            regenerate in memory; exit 1 and list the files that would change, else exit 0
  * --out-schemas DIR  where the JSON schemas go (default: <project root>/schemas)
- * --out-types DIR    where the TypeScript types go (default: <project root>/src/generated)
+ * --out-types DIR    where the TypeScript types go (default: <project root>/test/generated)
  * --out-manifest DIR where manifest.yaml goes (default: <project root>; it is always read from there)
  *
  * The project root is found from this file's location (the nearest directory above it holding
@@ -28,7 +28,7 @@ import { type JsonObject, OasConverter } from "./oas-convert.js";
 import { optFieldPaths, rewriteManifest } from "./opt-fields.js";
 
 export interface StreamDefinition {
-  /** Stream name, also the file name (schemas/<stream>.json, src/generated/<stream>.ts). */
+  /** Stream name, also the file name (schemas/<stream>.json, test/generated/<stream>.ts). */
   stream: string;
   /** The OAS component the records follow. */
   component: string;
@@ -250,7 +250,7 @@ export async function main(argv: string[], log: (line: string) => void = console
   }
   const dirs: OutputDirs = {
     schemas: resolve(args["out-schemas"] ?? join(root, "schemas")),
-    types: resolve(args["out-types"] ?? join(root, "src", "generated")),
+    types: resolve(args["out-types"] ?? join(root, "test", "generated")),
     manifest: resolve(args["out-manifest"] ?? root),
   };
   const files = await generateFiles(oasPath);

@@ -1,5 +1,5 @@
 /**
- * Stream schemas (schemas/*.json) and record types (src/generated/*.ts), produced by
+ * Stream schemas (schemas/*.json) and record types (test/generated/*.ts; only tests use them, so they stay out of src/ and dist/), produced by
  * scripts/gen-schemas.ts from Asana's OpenAPI spec.
  *
  * (a) regeneration changes nothing (skipped when ../shared/asana/asana_oas.yaml is absent);
@@ -21,7 +21,7 @@ import { OasConverter } from "../scripts/oas-convert.js";
 
 const ROOT = resolve(dirname(fileURLToPath(import.meta.url)), "..");
 const SCHEMAS_DIR = join(ROOT, "schemas");
-const TYPES_DIR = join(ROOT, "src", "generated");
+const TYPES_DIR = join(ROOT, "test", "generated");
 const OAS_PATH = resolve(ROOT, "..", "shared", "asana", "asana_oas.yaml");
 const OAS_PRESENT = existsSync(OAS_PATH);
 if (!OAS_PRESENT) console.warn("../shared/asana/asana_oas.yaml not found: schema regeneration check skipped");
@@ -64,7 +64,7 @@ describe.skipIf(!OAS_PRESENT)("schema generation from ../shared/asana/asana_oas.
   const temp = mkdtempSync(join(tmpdir(), "gen-schemas-"));
   afterAll(() => rmSync(temp, { recursive: true, force: true }));
 
-  it("`gen-schemas --check` finds nothing to change in schemas/ and src/generated/", async () => {
+  it("`gen-schemas --check` finds nothing to change in schemas/ and test/generated/", async () => {
     const lines: string[] = [];
     const code = await main(["--check"], (line) => lines.push(line));
     expect(code, `run \`npm run gen:schemas\`:\n${lines.join("\n")}`).toBe(0);
@@ -353,7 +353,7 @@ describe.each(STREAM_NAMES)("schemas/%s.json holds for what Asana sends", (strea
 // -----------------------------------------------------------------------------------------------
 // (c) The generated TypeScript types
 
-describe("src/generated (record types)", () => {
+describe("test/generated (record types)", () => {
   const expectedFiles = [...STREAM_NAMES.map((s) => `${s}.ts`), "index.ts"].sort();
 
   it("holds one module per stream plus index.ts, each marked as generated", () => {
@@ -367,7 +367,7 @@ describe("src/generated (record types)", () => {
     const typeNames = Object.values(STREAMS).map((s) => s.typeName);
     const checkFile = join(ROOT, "test", "__generated_types_check__.ts");
     const checkSource = [
-      `import type { StreamName, StreamRecords, ${typeNames.join(", ")} } from "../src/generated/index.js";`,
+      `import type { StreamName, StreamRecords, ${typeNames.join(", ")} } from "./generated/index.js";`,
       `type Equal<A, B> = (<T>() => T extends A ? 1 : 2) extends <T>() => T extends B ? 1 : 2 ? true : false;`,
       `export const namesMatch: Equal<StreamName, ${STREAM_NAMES.map((s) => JSON.stringify(s)).join(" | ")}> = true;`,
       `export const minimal: StreamRecords = {`,
@@ -401,7 +401,7 @@ describe("src/generated (record types)", () => {
     expect(diagnostics).toEqual([]);
 
     const index = program.getSourceFile(join(TYPES_DIR, "index.ts"));
-    expect(index, "src/generated/index.ts is part of the program").toBeDefined();
+    expect(index, "test/generated/index.ts is part of the program").toBeDefined();
     const checker = program.getTypeChecker();
     const moduleSymbol = checker.getSymbolAtLocation(index!);
     const exported = checker.getExportsOfModule(moduleSymbol!).map((s) => s.name).sort();

@@ -6,18 +6,22 @@
  *   source-asana discover --config config.json
  *   source-asana read --config config.json --catalog catalog.json [--state state.json]
  * One AirbyteMessage per line on stdout; exit 1 when the command fails.
+ *
+ * What is Airbyte's here: the arguments, the configured catalog (streams, sync modes, selected
+ * columns), the state file, and check's FAILED status for a refused config. The read itself is
+ * the driver both CLIs share (sync.ts); the messages are AirbyteWriter's (protocol/airbyte.ts).
  */
 import { parseArgs } from "node:util";
-import { type StreamSelection, checkSelection, streamInfos } from "../engine/catalog.js";
+import { type StreamSelection, streamInfos } from "../engine/catalog.js";
 import { checkStreams } from "../engine/check.js";
-import { readStreams } from "../engine/read.js";
-import { parseStateInput } from "../engine/state.js";
+import { type StateBlob, parseStateInput } from "../engine/state.js";
 import { ConnectorError, asConnectorError, configError } from "../errors.js";
 import { AirbyteWriter, type AirbyteStream } from "../protocol/airbyte.js";
 import { LineOutput } from "../protocol/output.js";
 import { secrets } from "../protocol/redact.js";
 import { readJsonFile } from "./inputs.js";
 import { type Runtime, createRuntime, loadSpec } from "./runtime.js";
+import { type SyncSelection, runSync } from "./sync.js";
 
 const USAGE =
   "usage: source-asana spec | check --config FILE | discover --config FILE | " +
@@ -90,6 +94,51 @@ function parseCatalog(path: string): CatalogSelection[] {
   });
 }
 
+/** `check`: a config the spec refuses, or credentials Asana refuses, is a FAILED status, not an error. */
+async function check(args: Args, writer: AirbyteWriter): Promise<number> {
+  let runtime: Runtime;
+  try {
+    runtime = createRuntime(args.manifest, required(args.config, "config", "check"), writer);
+  } catch (error) {
+    if (error instanceof ConnectorError && error.failureType === "config_error") {
+      await writer.connectionStatus("FAILED", error.message);
+      return 0;
+    }
+    throw error;
+  }
+  try {
+    await checkStreams(runtime.env, runtime.source);
+    await writer.connectionStatus("SUCCEEDED");
+  } catch (error) {
+    if (error instanceof ConnectorError && error.failureType !== "system_error") {
+      await writer.connectionStatus("FAILED", error.message);
+    } else throw error;
+  } finally {
+    await runtime.close();
+  }
+  return 0;
+}
+
+/** `read`: the configured catalog and the state file, then the shared sync driver. */
+async function read(args: Args, writer: AirbyteWriter): Promise<number> {
+  const configPath = required(args.config, "config", "read");
+  const catalogPath = required(args.catalog, "catalog", "read");
+  const runtime = createRuntime(args.manifest, configPath, writer);
+  try {
+    const streams = parseCatalog(catalogPath);
+    const states = args.state ? parseStateInput(readJsonFile(args.state, "state"), args.state) : new Map<string, StateBlob>();
+    const selection: SyncSelection = {
+      streams,
+      fields: new Map(streams.filter((s) => s.fields).map((s) => [s.name, s.fields!])),
+      unknownStream: (name) =>
+        configError(`The catalog asks for stream ${name}, which this source does not have; refresh the source schema`),
+    };
+    return await runSync(runtime, selection, states, writer);
+  } finally {
+    await runtime.close();
+  }
+}
+
 async function run(argv: string[], writer: AirbyteWriter): Promise<number> {
   const args = parse(argv);
   switch (args.command) {
@@ -98,73 +147,16 @@ async function run(argv: string[], writer: AirbyteWriter): Promise<number> {
       await writer.spec({ ...spec });
       return 0;
     }
-    case "check": {
-      let runtime: Runtime;
-      try {
-        runtime = createRuntime(args.manifest, required(args.config, "config", "check"), writer);
-      } catch (error) {
-        if (error instanceof ConnectorError && error.failureType === "config_error") {
-          await writer.connectionStatus("FAILED", error.message);
-          return 0;
-        }
-        throw error;
-      }
-      try {
-        await checkStreams(runtime.env, runtime.source);
-        await writer.connectionStatus("SUCCEEDED");
-      } catch (error) {
-        if (error instanceof ConnectorError && error.failureType !== "system_error") {
-          await writer.connectionStatus("FAILED", error.message);
-        } else throw error;
-      } finally {
-        await runtime.close();
-      }
-      return 0;
-    }
+    case "check":
+      return check(args, writer);
     case "discover": {
       const runtime = createRuntime(args.manifest, required(args.config, "config", "discover"), writer);
       await runtime.close();
       await writer.catalog(toAirbyteStreams(runtime));
       return 0;
     }
-    case "read": {
-      const configPath = required(args.config, "config", "read");
-      const catalogPath = required(args.catalog, "catalog", "read");
-      const runtime = createRuntime(args.manifest, configPath, writer);
-      try {
-        const selection = parseCatalog(catalogPath);
-        const states = args.state ? parseStateInput(readJsonFile(args.state, "state"), args.state) : new Map();
-        const { known, unknown } = checkSelection(runtime.source, selection);
-        const started = Date.now();
-        const result = await readStreams({
-          source: runtime.source,
-          selected: known.map((s) => s.name),
-          emitter: writer,
-          env: runtime.env,
-          concurrency: runtime.settings.concurrency,
-          fields: new Map(selection.filter((s) => s.fields).map((s) => [s.name, s.fields!])),
-          incremental: new Set(known.filter((s) => s.syncMode === "incremental").map((s) => s.name)),
-          states,
-          checkpointIntervalMs: runtime.settings.checkpointIntervalMs,
-        });
-        const rate = runtime.env.rate.snapshot();
-        const counts = [...result.recordsByStream].map(([name, n]) => `${name}=${n}`).join(", ");
-        await writer.log(
-          "INFO",
-          `Read ${counts || "no streams"} with ${rate.dispatched} requests (${rate.rateLimited} rate limited) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-        );
-        for (const name of unknown) {
-          await writer.connectorError(
-            configError(`The catalog asks for stream ${name}, which this source does not have; refresh the source schema`),
-            name,
-          );
-        }
-        for (const failure of result.failures) await writer.connectorError(failure.error, failure.stream);
-        return result.failures.length || unknown.length ? 1 : 0;
-      } finally {
-        await runtime.close();
-      }
-    }
+    case "read":
+      return read(args, writer);
     default:
       throw configError(`Unknown command ${JSON.stringify(args.command)}. ${USAGE}`);
   }

@@ -128,7 +128,10 @@ function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
   return [{ ...first, keyword: "enum", params: { allowedValues: allowed.map((a) => JSON.parse(a) as unknown) } }];
 }
 
-/** Validates a config against the spec's connectionSpecification. Keys starting with `_` are test knobs and skipped. */
+/**
+ * Validates a config against the spec's connectionSpecification. Keys starting with `_` are test
+ * hooks (src/engine/settings.ts, TEST_HOOKS), not settings: they are skipped.
+ */
 export function validateConfig(config: Record<string, unknown>, spec: Record<string, unknown>): void {
   const ajv = new Ajv({ strict: false, allErrors: true, verbose: true });
   addFormats(ajv);

@@ -1,6 +1,8 @@
 /**
- * What every CLI command builds from the manifest and the config: the source, the HTTP client
- * and the rate controller. Shared by the Airbyte and Singer entry points.
+ * What every CLI command builds from the manifest and the config: the source, the settings, the
+ * HTTP client and the rate controller. Shared by the Airbyte and Singer entry points. The config
+ * is validated here, once, and the settings are derived from it here, once
+ * (src/engine/settings.ts); the components get their values injected and read no config key.
  */
 import { type DeclarativeSource, buildSource, specOf, type ConnectorSpecification } from "../declarative/source.js";
 import type { FetchEnvironment } from "../engine/fetch.js";
@@ -45,7 +47,7 @@ export function createRuntime(
   applyConfigValidations(manifest.root.spec, config);
   validateConfig(config, spec.connectionSpecification);
   const source = buildSource(manifest, config);
-  const settings = runtimeSettings(manifest.root, source, config);
+  const settings = runtimeSettings(manifest.root, spec.connectionSpecification, source, config);
   const http = new HttpClient({ connections: settings.concurrency, timeoutMs: settings.requestTimeoutMs });
   const rate = new RateController({
     initialRate: settings.initialRate,

@@ -1,7 +1,8 @@
 #!/usr/bin/env node
 /**
- * tap-asana: the Singer entry point. Same runtime and engine as source-asana (the Airbyte entry
- * point); only the arguments, the catalog and the writer differ.
+ * tap-asana: the Singer entry point. Same runtime, engine and sync driver (sync.ts) as
+ * source-asana (the Airbyte entry point); only the arguments, the catalog (protocol/singer-catalog.ts),
+ * the state's bookmarks and the writer (protocol/singer.ts) differ.
  *   tap-asana --config config.json --discover > catalog.json
  *   tap-asana --config config.json [--catalog catalog.json] [--state state.json] | target-...
  *   tap-asana --about [--format json|markdown]
@@ -14,8 +15,8 @@ import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { isNode } from "../declarative/node.js";
 import { streamNameOf } from "../declarative/source.js";
-import { checkSelection, streamInfos } from "../engine/catalog.js";
-import { readStreams } from "../engine/read.js";
+import { streamInfos } from "../engine/catalog.js";
+import type { StateBlob } from "../engine/state.js";
 import { asConnectorError, configError } from "../errors.js";
 import { PACKAGE_ROOT } from "../manifest/load.js";
 import { LogLines } from "../protocol/log-lines.js";
@@ -26,6 +27,7 @@ import { aboutMarkdown, aboutOf } from "../protocol/singer-about.js";
 import { parseSingerCatalog, selectStreams, toSingerCatalog } from "../protocol/singer-catalog.js";
 import { coerceToSchema, readConfigs, readJsonFile } from "./inputs.js";
 import { createRuntime, loadSpec } from "./runtime.js";
+import { type SyncSelection, runSync } from "./sync.js";
 
 const NAME = "tap-asana";
 
@@ -137,41 +139,22 @@ async function sync(args: Args, out: LineOutput, logs: LogLines): Promise<number
   const config = readConfig(args, "sync");
   // Bookmarks are the per-stream state blobs the engine writes, the same as in Airbyte mode; the
   // ones of streams not synced now are carried over into every STATE.
-  const bookmarks = args.state ? parseBookmarks(readJsonFile(args.state, "state"), args.state) : new Map<string, Record<string, unknown>>();
+  const bookmarks = args.state ? parseBookmarks(readJsonFile(args.state, "state"), args.state) : new Map<string, StateBlob>();
   const writer = new SingerWriter(out, logs, { bookmarks });
   const runtime = createRuntime(args.manifest, config, writer);
   try {
     const catalog = args.catalog ? parseSingerCatalog(readJsonFile(args.catalog, "catalog"), args.catalog) : undefined;
-    const selection = selectStreams(streamInfos(runtime.source), catalog);
-    const { known } = checkSelection(runtime.source, selection.streams);
-    writer.setStreams(selection.plans);
-    if (!known.length && !selection.unknown.length) await logs.log("WARN", "The catalog selects no stream: nothing to sync");
-    const started = Date.now();
-    const result = await readStreams({
-      source: runtime.source,
-      selected: known.map((s) => s.name),
-      emitter: writer,
-      env: runtime.env,
-      concurrency: runtime.settings.concurrency,
-      ...(selection.fields.size ? { fields: selection.fields } : {}),
-      incremental: new Set(known.filter((s) => s.syncMode === "incremental").map((s) => s.name)),
-      states: bookmarks,
-      checkpointIntervalMs: runtime.settings.checkpointIntervalMs,
-    });
-    const rate = runtime.env.rate.snapshot();
-    const counts = [...result.recordsByStream].map(([name, n]) => `${name}=${n}`).join(", ");
-    await logs.log(
-      "INFO",
-      `Read ${counts || "no streams"} with ${rate.dispatched} requests (${rate.rateLimited} rate limited) in ${((Date.now() - started) / 1000).toFixed(1)} s`,
-    );
-    for (const name of selection.unknown) {
-      await logs.connectorError(
+    const { streams, unknown, plans, fields } = selectStreams(streamInfos(runtime.source), catalog);
+    writer.setStreams(plans);
+    if (!streams.length && !unknown.length) await logs.log("WARN", "The catalog selects no stream: nothing to sync");
+    const selection: SyncSelection = {
+      streams,
+      unknown,
+      fields,
+      unknownStream: (name) =>
         configError(`The catalog selects stream ${name}, which this tap does not have; run --discover again to refresh the catalog`),
-        name,
-      );
-    }
-    for (const failure of result.failures) await logs.connectorError(failure.error, failure.stream);
-    return result.failures.length || selection.unknown.length ? 1 : 0;
+    };
+    return await runSync(runtime, selection, bookmarks, writer);
   } finally {
     await runtime.close();
   }

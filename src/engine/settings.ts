@@ -1,28 +1,100 @@
 /**
- * Runtime settings from the config and the manifest:
- * - concurrency: the manifest's `concurrency_level` (Airbyte's `num_workers` in Asana's spec);
- * - request rate ceiling: config `max_requests_per_second`, else the manifest's `api_budget`
- *   (the tightest policy that applies to every request), else unlimited;
- * - starting rate: config `requests_per_second` (AIMD grows it from there).
+ * The runtime's settings, derived once from the validated config, the spec and the manifest, and
+ * handed to the components that use them (src/cli/runtime.ts passes them to the HTTP client, the
+ * rate controller, the fetch environment and the read loop). Nothing else in the runtime reads
+ * these config keys, so a new setting is one table row here plus one property in the spec.
+ *
+ * Two tables name every config key read here:
+ * - USER_SETTINGS: keys declared in manifest.yaml's `spec.connection_specification` (title,
+ *   description, type, default, bounds). The spec validates them before they get here and its
+ *   `default` applies when the config leaves one out, so defaults live in one place
+ *   (test/unit/settings.test.ts checks the table against the spec).
+ * - TEST_HOOKS: underscore-prefixed keys only tests set, to make retries and checkpoints fast.
+ *   They are never in the spec (nor in `--about` or the docs): config validation skips `_` keys,
+ *   as Airbyte's acceptance tests drop them. Documented for tests in test/helpers/cli.ts.
+ *
+ * The other config keys belong to the manifest, which interpolates them itself: `credentials`,
+ * `base_url`, `start_date`, and `num_workers` (its `concurrency_level`, read by
+ * src/declarative/source.ts as `source.concurrency`).
  */
 import type { DeclarativeSource } from "../declarative/source.js";
 import { durationSeconds } from "../declarative/duration.js";
 import { isNode } from "../declarative/node.js";
-import { configError } from "../errors.js";
+import { configError, systemError } from "../errors.js";
+import { propertySchema } from "../json-schema.js";
 import { interpolate } from "../manifest/interpolation.js";
 
 export interface RuntimeSettings {
+  /** Workers and connections: the manifest's `concurrency_level` (config `num_workers`). */
   concurrency: number;
+  /** Starting request rate (req/s) of the AIMD controller: `requests_per_second`. */
   initialRate: number;
+  /** Rate ceiling (req/s): `max_requests_per_second`, else the manifest's `api_budget`, else the spec's default. */
   maxRate: number;
+  /** Headers and body timeout of one request: `request_timeout_seconds`, in ms. */
   requestTimeoutMs: number;
+  /** Base of the exponential backoff between retries (test hook; 1 s). */
   backoffBaseSeconds: number;
-  /** Minimum time between two checkpoints of a stream (test knob `_checkpoint_interval_ms`, default 1 s). */
+  /** Minimum time between two checkpoints of a stream (test hook; 1 s). */
   checkpointIntervalMs: number;
 }
 
-export const DEFAULT_INITIAL_RATE = 1.25;
+type Bound = "positive" | "non-negative";
 
+interface UserSetting {
+  /** The property of spec.connection_specification. */
+  key: string;
+  bound: Bound;
+}
+
+interface TestHook {
+  key: `_${string}`;
+  bound: Bound;
+  default: number;
+}
+
+/** The user settings the runtime reads (the spec declares each, with its default and bounds). */
+export const USER_SETTINGS = {
+  initialRate: { key: "requests_per_second", bound: "positive" },
+  maxRate: { key: "max_requests_per_second", bound: "positive" },
+  requestTimeoutSeconds: { key: "request_timeout_seconds", bound: "positive" },
+} as const satisfies Record<string, UserSetting>;
+
+/** The test-only knobs: underscore keys, absent from the spec, with the values users always get. */
+export const TEST_HOOKS = {
+  backoffBaseSeconds: { key: "_backoff_base_seconds", bound: "positive", default: 1 },
+  checkpointIntervalMs: { key: "_checkpoint_interval_ms", bound: "non-negative", default: 1000 },
+} as const satisfies Record<string, TestHook>;
+
+/** The config's value of `key`, checked against its bound; undefined when it is absent or null. */
+function configNumber(config: Record<string, unknown>, key: string, bound: Bound): number | undefined {
+  const value = config[key];
+  if (value === undefined || value === null) return undefined;
+  if (bound === "positive" && (typeof value !== "number" || !(value > 0))) {
+    throw configError(`The config's ${key} must be a number greater than 0`);
+  }
+  if (bound === "non-negative" && (typeof value !== "number" || !(value >= 0))) {
+    throw configError(`The config's ${key} must be a number of 0 or more`);
+  }
+  return value as number;
+}
+
+/** The default the spec declares for `key`: every user setting has one (a spec without is our bug). */
+function specDefault(spec: Record<string, unknown>, key: string): number {
+  const value = propertySchema(spec, key)?.default;
+  if (typeof value !== "number") throw systemError(`The connector's spec declares no numeric default for ${key}`);
+  return value;
+}
+
+function userSetting(config: Record<string, unknown>, spec: Record<string, unknown>, setting: UserSetting): number {
+  return configNumber(config, setting.key, setting.bound) ?? specDefault(spec, setting.key);
+}
+
+function testHook(config: Record<string, unknown>, hook: TestHook): number {
+  return configNumber(config, hook.key, hook.bound) ?? hook.default;
+}
+
+/** The tightest rate (req/s) of the manifest's api_budget policies that apply to every request. */
 function budgetRate(root: Record<string, unknown>, config: Record<string, unknown>): number | undefined {
   const budget = root.api_budget;
   if (!isNode(budget) || !Array.isArray(budget.policies)) return undefined;
@@ -40,33 +112,25 @@ function budgetRate(root: Record<string, unknown>, config: Record<string, unknow
   return tightest;
 }
 
-function positiveNumber(config: Record<string, unknown>, key: string): number | undefined {
-  const value = config[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !(value > 0)) throw configError(`The config's ${key} must be a number greater than 0`);
-  return value;
-}
-
-function nonNegativeNumber(config: Record<string, unknown>, key: string): number | undefined {
-  const value = config[key];
-  if (value === undefined || value === null) return undefined;
-  if (typeof value !== "number" || !(value >= 0)) throw configError(`The config's ${key} must be a number of 0 or more`);
-  return value;
-}
-
+/**
+ * The settings of one run. `config` has passed the spec's validation; `spec` is the manifest's
+ * connection_specification; `root` the manifest (for its api_budget).
+ */
 export function runtimeSettings(
   root: Record<string, unknown>,
+  spec: Record<string, unknown>,
   source: DeclarativeSource,
   config: Record<string, unknown>,
 ): RuntimeSettings {
-  const maxRate = positiveNumber(config, "max_requests_per_second") ?? budgetRate(root, config) ?? 1000;
-  const initialRate = Math.min(positiveNumber(config, "requests_per_second") ?? DEFAULT_INITIAL_RATE, maxRate);
+  const { initialRate, maxRate, requestTimeoutSeconds } = USER_SETTINGS;
+  // Without a configured ceiling, Asana's own limit as the manifest's api_budget declares it.
+  const ceiling = configNumber(config, maxRate.key, maxRate.bound) ?? budgetRate(root, config) ?? specDefault(spec, maxRate.key);
   return {
     concurrency: source.concurrency,
-    initialRate,
-    maxRate,
-    requestTimeoutMs: (positiveNumber(config, "request_timeout_seconds") ?? 60) * 1000,
-    backoffBaseSeconds: positiveNumber(config, "_backoff_base_seconds") ?? 1,
-    checkpointIntervalMs: nonNegativeNumber(config, "_checkpoint_interval_ms") ?? 1000,
+    initialRate: Math.min(userSetting(config, spec, initialRate), ceiling),
+    maxRate: ceiling,
+    requestTimeoutMs: userSetting(config, spec, requestTimeoutSeconds) * 1000,
+    backoffBaseSeconds: testHook(config, TEST_HOOKS.backoffBaseSeconds),
+    checkpointIntervalMs: testHook(config, TEST_HOOKS.checkpointIntervalMs),
   };
 }

@@ -1,4 +1,9 @@
-/** Airbyte protocol messages (shared/airbyte/airbyte_protocol.yaml, v0.3.2) and their writer. */
+/**
+ * Airbyte protocol messages (protocol v0.3.2, github.com/airbytehq/airbyte-protocol) and their
+ * writer. AirbyteWriter is the engine's SyncEmitter for `source-asana read` (RECORD, per-stream
+ * STATE with its record count, STREAM_STATUS traces, LOG) and also writes the answers of the other
+ * commands (SPEC, CONNECTION_STATUS, CATALOG) and TRACE errors, one JSON object per line.
+ */
 import type { ConnectorError, FailureType } from "../errors.js";
 import type { LogLevel, StreamStatus, SyncEmitter } from "./emitter.js";
 import type { LineOutput } from "./output.js";

@@ -6,9 +6,10 @@
  *   state       → STATE {"bookmarks": {...every stream's latest blob...}} (the last one wins);
  *   streamStatus→ STARTED sends the stream's SCHEMA; COMPLETE ends a full-table stream with its
  *                 ACTIVATE_VERSION; every status is also a log line (Singer has no such message);
- *   rateLimited → a log line (once per pause; parents read only to feed children count too);  log → a log line on stderr.
+ *   rateLimited → a log line (once per pause; parents read only to feed children count too);
+ *   log, connectorError → a log line on stderr (Singer has no log or error message).
  */
-import { configError, systemError } from "../errors.js";
+import { type ConnectorError, configError, systemError } from "../errors.js";
 import type { LogLevel, StreamStatus, SyncEmitter } from "./emitter.js";
 import type { LogLines } from "./log-lines.js";
 import type { LineOutput } from "./output.js";
@@ -185,6 +186,11 @@ export class SingerWriter implements SyncEmitter {
 
   async log(level: LogLevel, message: string): Promise<void> {
     await this.logs.log(level, message);
+  }
+
+  /** Singer has no error message: a failure is a log line on stderr, with its failure type. */
+  async connectorError(error: ConnectorError, stream?: string): Promise<void> {
+    await this.logs.connectorError(error, stream);
   }
 }
 

@@ -139,6 +139,16 @@ export function catalogFor(streams: string[], syncMode: "full_refresh" | "increm
   };
 }
 
+/**
+ * Test hooks: config keys starting with `_` that only tests set (src/engine/settings.ts,
+ * TEST_HOOKS). They are not in the spec, so users never see them, and config validation skips
+ * them (as Airbyte's CAT drops `_` keys):
+ * - `_backoff_base_seconds` (default 1): the base of the exponential backoff between retries, and
+ *   the OAuth token endpoint's retry delay; tests use 0.01-0.05 so retries take milliseconds;
+ * - `_checkpoint_interval_ms` (default 1000): the minimum time between two checkpoints of a
+ *   stream; 0 checkpoints after every partition (kill-and-resume tests).
+ */
+
 /** A config with any credentials, fast limits and short backoffs (auth and leak tests). */
 export function credentialsConfig(baseUrl: string, credentials: unknown, extra: Record<string, unknown> = {}): Record<string, unknown> {
   return {
