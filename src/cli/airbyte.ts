@@ -15,7 +15,7 @@ import { parseArgs } from "node:util";
 import { type StreamSelection, streamInfos } from "../engine/catalog.js";
 import { checkStreams } from "../engine/check.js";
 import { type StateBlob, parseStateInput } from "../engine/state.js";
-import { ConnectorError, asConnectorError, configError } from "../errors.js";
+import { asConnectorError, configError, failsCheck, isConfigError } from "../errors.js";
 import { AirbyteWriter, type AirbyteStream } from "../protocol/airbyte.js";
 import { LineOutput } from "../protocol/output.js";
 import { secrets } from "../protocol/redact.js";
@@ -94,13 +94,13 @@ function parseCatalog(path: string): CatalogSelection[] {
   });
 }
 
-/** `check`: a config the spec refuses, or credentials Asana refuses, is a FAILED status, not an error. */
+/** `check`: a config the spec refuses, or credentials the API refuses, is a FAILED status, not an error. */
 async function check(args: Args, writer: AirbyteWriter): Promise<number> {
   let runtime: Runtime;
   try {
     runtime = createRuntime(args.manifest, required(args.config, "config", "check"), writer);
   } catch (error) {
-    if (error instanceof ConnectorError && error.failureType === "config_error") {
+    if (isConfigError(error)) {
       await writer.connectionStatus("FAILED", error.message);
       return 0;
     }
@@ -110,7 +110,7 @@ async function check(args: Args, writer: AirbyteWriter): Promise<number> {
     await checkStreams(runtime.env, runtime.source);
     await writer.connectionStatus("SUCCEEDED");
   } catch (error) {
-    if (error instanceof ConnectorError && error.failureType !== "system_error") {
+    if (failsCheck(error)) {
       await writer.connectionStatus("FAILED", error.message);
     } else throw error;
   } finally {

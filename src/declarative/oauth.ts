@@ -20,6 +20,7 @@ import { createHash } from "node:crypto";
 import { ConnectorError, configError, isConfigError, systemError, transientError } from "../errors.js";
 import { HttpClient } from "../http/client.js";
 import { describeAnswer, send, urlForMessages } from "../http/sender.js";
+import { testHookValue } from "../engine/settings.js";
 import { interpolateString } from "../manifest/interpolation.js";
 import { secrets } from "../protocol/redact.js";
 import { type Authenticator, configFieldOf } from "./authenticator.js";
@@ -120,13 +121,13 @@ function settingsOf(node: ManifestNode, where: string, config: Record<string, un
   }
   const scopes = node.scopes;
   if (Array.isArray(scopes) && scopes.length) form.scope = scopes.map(String).join(" ");
-  const knob = Number(config._backoff_base_seconds);
   return {
     endpoint,
     form,
     accessTokenName: render("access_token_name") || "access_token",
     expiresInName: render("expires_in_name") || "expires_in",
-    retryDelayMs: Number.isFinite(knob) && knob > 0 ? knob * 1000 : DEFAULT_RETRY_DELAY_MS,
+    // The backoff test hook (1 for users) scales it down in tests.
+    retryDelayMs: DEFAULT_RETRY_DELAY_MS * testHookValue(config, "backoffBaseSeconds"),
     fields,
   };
 }

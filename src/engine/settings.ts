@@ -94,6 +94,11 @@ function testHook(config: Record<string, unknown>, hook: TestHook): number {
   return configNumber(config, hook.key, hook.bound) ?? hook.default;
 }
 
+/** A test hook's value, for the components built before the settings (the OAuth token client). */
+export function testHookValue(config: Record<string, unknown>, name: keyof typeof TEST_HOOKS): number {
+  return testHook(config, TEST_HOOKS[name]);
+}
+
 /** The tightest rate (req/s) of the manifest's api_budget policies that apply to every request. */
 function budgetRate(root: Record<string, unknown>, config: Record<string, unknown>): number | undefined {
   const budget = root.api_budget;
@@ -123,7 +128,7 @@ export function runtimeSettings(
   config: Record<string, unknown>,
 ): RuntimeSettings {
   const { initialRate, maxRate, requestTimeoutSeconds } = USER_SETTINGS;
-  // Without a configured ceiling, Asana's own limit as the manifest's api_budget declares it.
+  // Without a configured ceiling, the API's own limit as the manifest's api_budget declares it.
   const ceiling = configNumber(config, maxRate.key, maxRate.bound) ?? budgetRate(root, config) ?? specDefault(spec, maxRate.key);
   return {
     concurrency: source.concurrency,
