@@ -1,6 +1,6 @@
 /**
  * OpenAPI 3.0 component schema -> draft-07 JSON Schema that passes Airbyte's acceptance tests
- * (TestDiscovery / TestBasicRead, see shared/airbyte/PROTOCOL-NOTES.md §3.3).
+ * (TestDiscovery / TestBasicRead: https://docs.airbyte.com/connector-development/testing-connectors/connector-acceptance-tests-reference).
  *
  * Used by scripts/gen-schemas.ts. Pure: no I/O, output depends only on the input document.
  *

@@ -1,5 +1,5 @@
 /**
- * The Events API's log and sync tokens (API-NOTES §5). Mutations record events on every resource
+ * The Events API's log and sync tokens (https://developers.asana.com/reference/events). Mutations record events on every resource
  * that sees them (a task's projects and the task itself; a subtask's ancestors too). A sync token
  * names a position in the log for one resource and its issue time on the simulated clock; it is
  * signed, so a token for another resource or a forged one is invalid, and it expires 24 h after

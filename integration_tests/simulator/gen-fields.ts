@@ -39,7 +39,7 @@ const STREAM_COMPONENTS: ReadonlyArray<readonly [string, string, string]> = [
   ["attachments", "AttachmentResponse", "AttachmentCompact"],
   ["project_templates", "ProjectTemplateResponse", "ProjectTemplateCompact"],
   ["status_updates", "StatusUpdateResponse", "StatusUpdateCompact"],
-  // GET /webhooks returns the full WebhookResponse, not WebhookCompact (API-NOTES §1).
+  // GET /webhooks returns the full WebhookResponse, not WebhookCompact.
   ["webhooks", "WebhookResponse", "WebhookResponse"],
 ];
 

@@ -1,5 +1,5 @@
 /**
- * Asana's OAuth token endpoint (API-NOTES §6), refresh-token grant only: `POST /-/oauth_token`
+ * Asana's OAuth token endpoint (https://developers.asana.com/docs/oauth), refresh-token grant only: `POST /-/oauth_token`
  * with a form-encoded (or JSON) body `grant_type=refresh_token&client_id&client_secret&refresh_token`
  * (client credentials may also come as HTTP Basic). Each issued access token is a fresh random
  * string accepted as a bearer token until it expires on the simulated clock.

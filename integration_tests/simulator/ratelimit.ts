@@ -1,5 +1,5 @@
 /**
- * Asana's standard and concurrent-request limiters, per token (API-NOTES §4): a sliding window of
+ * Asana's standard and concurrent-request limiters, per token (https://developers.asana.com/docs/rate-limits): a sliding window of
  * requests (429 with `Retry-After: <seconds until a slot frees>`), rejected requests counting
  * against the window unless told otherwise, and a cap on GETs in flight (429 with `Retry-After: 1`).
  * Time is real (monotonic) time, not the simulated clock.

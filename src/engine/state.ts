@@ -1,7 +1,7 @@
 /**
  * Sync state: reading the state file (Airbyte's array form, GLOBAL, or the legacy object form)
  * and the per-stream cursor state of incremental streams, in the CDK's shapes
- * (PROTOCOL-NOTES §1.3) so states move between this runtime and Airbyte's:
+ * (Airbyte's per-stream state messages, https://docs.airbyte.com/understanding-airbyte/airbyte-protocol#state--checkpointing) so states move between this runtime and Airbyte's:
  *   - a stream without partitions: `{ "<cursor_field>": "<datetime>" }`
  *   - per partition: `{ "use_global_cursor": false, "states": [{ "partition": {...}, "cursor":
  *     { "<cursor_field>": "<datetime>" } }], "state": { "<cursor_field>": "<latest>" } }`

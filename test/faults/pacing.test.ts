@@ -1,5 +1,5 @@
 /**
- * The rate controller's pacing in real time (issue 4): never faster than the ceiling less its
+ * The rate controller's pacing in real time: never faster than the ceiling less its
  * headroom, a raised rate takes effect at once, and a 429's Retry-After holds every dispatch.
  * Bounds are one-sided where a loaded machine can only make things slower.
  */

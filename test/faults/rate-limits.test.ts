@@ -1,5 +1,5 @@
 /**
- * 429s (issue 4): budget and concurrency limits answer 429 with Retry-After; the connector waits,
+ * 429s: budget and concurrency limits answer 429 with Retry-After; the connector waits,
  * cuts its rate, retries, reports STREAM_STATUS RUNNING with reason RATE_LIMITED, and still
  * delivers every record exactly once. A 429's Retry-After pauses every request of the token, not
  * only the one that got it.

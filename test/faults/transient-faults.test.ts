@@ -1,5 +1,5 @@
 /**
- * Transient faults (issue 4): every kind the simulator injects (500 HTML, 502, 503 JSON, 504,
+ * Transient faults: every kind the simulator injects (500 HTML, 502, 503 JSON, 504,
  * connection reset mid-body, truncated body, 200 with a non-JSON body, slow responses past the
  * request timeout) is retried with backoff until the page arrives: each stream's records equal the
  * ground truth exactly once, the sync exits 0, and the simulator's counters show that the faults

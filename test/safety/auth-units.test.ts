@@ -1,5 +1,5 @@
 /**
- * In-process checks of the pieces behind issue 8: the OAuth authenticator's refresh rules
+ * In-process checks of the authentication pieces: the OAuth authenticator's refresh rules
  * (single-flight, before expiry, once per 401, refusals remembered), the redactor's forms of a
  * secret, JSON syntax errors that never quote the file, and field names in missing-secret errors.
  */

@@ -1,5 +1,5 @@
 /**
- * Bad inputs, table-driven (issue 8): configs, catalogs, state files and API answers the connector
+ * Bad inputs, table-driven: configs, catalogs, state files and API answers the connector
  * must turn into a clear message with the right failure type, never a crash, a hang or a leaked
  * secret (runAirbyte checks every output for the test secrets).
  *
@@ -11,7 +11,7 @@
  * its rows also run `read` on the check stream with the same config, whose TRACE shows the
  * failure type.
  *
- * A 402/403/404 is a failed check but, during a read, a skipped partition (issue 4): rows marked
+ * A 402/403/404 is a failed check but, during a read, a skipped partition: rows marked
  * `readSkips` expect that read to succeed with a WARN naming the reason.
  */
 import { afterAll, beforeAll, describe, it } from "vitest";

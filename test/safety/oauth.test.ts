@@ -1,5 +1,5 @@
 /**
- * Authentication against the simulator (issue 8): OAuth syncs survive access-token expiry mid-sync
+ * Authentication against the simulator: OAuth syncs survive access-token expiry mid-sync
  * with the exact ground truth and a bounded number of token requests (refresh before expiry, once
  * per 401, never in a loop); a wrong refresh token or client secret is a clear config_error; a
  * service-account token syncs like a personal access token.

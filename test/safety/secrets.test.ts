@@ -1,5 +1,5 @@
 /**
- * Secrets never leave the connector (issue 8): personal access tokens (both formats), a
+ * Secrets never leave the connector: personal access tokens (both formats), a
  * service-account token, the OAuth client ID, client secret and refresh token, and the access
  * tokens the token endpoint issues must not appear on stdout or stderr, in logs, messages or
  * traces, whatever fails. The failures are driven on purpose: base_url pointed at servers that
