@@ -1,13 +1,16 @@
 /**
  * src/manifest/components.generated.ts (the typed components the builders read) is what
  * scripts/gen-manifest-types.ts makes of Airbyte's declarative component schema: regenerating
- * changes nothing, and the generator says clearly when the schema is missing.
+ * changes nothing, and the generator says clearly when the schema is missing. The registry only
+ * names components the generated types (so Airbyte's schema) define.
  */
 import { mkdtempSync, readFileSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it, vi } from "vitest";
-import { generate, main } from "../../scripts/gen-manifest-types.js";
+import { SUPPORTED_COMPONENTS, generate, main } from "../../scripts/gen-manifest-types.js";
+import { COMPONENT_KEYS } from "../../src/manifest/components.generated.js";
+import { COMPONENT_REGISTRY } from "../../src/declarative/registry.js";
 import { ROOT, sharedFile, skipNote } from "../helpers/shared.js";
 
 const SCHEMA = "airbyte/declarative_component_schema.yaml";
@@ -50,5 +53,15 @@ describe("gen-manifest-types without the schema", () => {
     } finally {
       error.mockRestore();
     }
+  });
+});
+
+describe("component registry", () => {
+  it("registers only components the generated types define, and the generator generates them all", () => {
+    const generated = new Set(Object.keys(COMPONENT_KEYS));
+    for (const [category, registry] of Object.entries(COMPONENT_REGISTRY)) {
+      for (const type of Object.keys(registry)) expect(generated.has(type), `${category}: ${type}`).toBe(true);
+    }
+    expect([...SUPPORTED_COMPONENTS].sort()).toEqual([...generated].sort());
   });
 });
