@@ -1,11 +1,19 @@
 /**
- * Authenticators: BearerAuthenticator, ApiKeyAuthenticator (header), BasicHttpAuthenticator,
- * OAuthAuthenticator (oauth.ts), SelectiveAuthenticator and NoAuth.
+ * Authenticators: the headers that authenticate a request, and whether a 401 is worth one retry
+ * with new credentials. BearerAuthenticator, ApiKeyAuthenticator (header), BasicHttpAuthenticator,
+ * OAuthAuthenticator (oauth.ts), SelectiveAuthenticator (one of several, chosen by a config value)
+ * and NoAuth. Every secret they render is registered for redaction.
  */
 import { configError, systemError } from "../errors.js";
 import { interpolateString } from "../manifest/interpolation.js";
 import { secrets } from "../protocol/redact.js";
-import { type ManifestNode, child, isNode, nodeType, optionalString, unsupported } from "./node.js";
+import type {
+  ApiKeyAuthenticator,
+  BasicHttpAuthenticator,
+  BearerAuthenticator,
+  SelectiveAuthenticator,
+} from "../manifest/components.generated.js";
+import { type Config, type Registry, buildWith, child, isNode, optionalString, rejectUnread, untyped } from "./node.js";
 import { oauthAuthenticator } from "./oauth.js";
 
 export interface Authenticator {
@@ -41,7 +49,7 @@ export function configFieldOf(template: string): string | undefined {
   return keys.length ? keys.join(".") : undefined;
 }
 
-function requiredSecret(template: string, config: Record<string, unknown>, where: string, what: string): string {
+function requiredSecret(template: string, config: Config, where: string, what: string): string {
   const value = interpolateString(template, { config });
   if (!value.trim()) {
     const field = configFieldOf(template);
@@ -53,64 +61,66 @@ function requiredSecret(template: string, config: Record<string, unknown>, where
   return value.trim();
 }
 
-export function buildAuthenticator(
-  node: ManifestNode | undefined,
-  where: string,
-  config: Record<string, unknown>,
-): Authenticator {
-  if (!node) return noAuth;
-  switch (nodeType(node)) {
-    case "NoAuth":
-      return noAuth;
-    case "BearerAuthenticator": {
-      const token = requiredSecret(optionalString(node, "api_token", where) ?? "", config, where, "API token");
-      secrets.add(token);
-      return staticHeaders({ Authorization: `Bearer ${token}` });
-    }
-    case "ApiKeyAuthenticator": {
-      const token = requiredSecret(optionalString(node, "api_token", where) ?? "", config, where, "API key");
-      const option = isNode(node.inject_into) ? node.inject_into : undefined;
-      const target = option ? (optionalString(option, "inject_into", where) ?? "header") : "header";
-      if (target !== "header") {
-        throw systemError(`Manifest: ${where}.inject_into.inject_into is "${target}"; this runtime sends API keys as headers only`);
-      }
-      const header = optionalString(node, "header", where) ?? (option ? optionalString(option, "field_name", where) : undefined);
-      if (!header) throw systemError(`Manifest: ${where} needs header or inject_into.field_name`);
-      secrets.add(token);
-      return staticHeaders({ [header]: token });
-    }
-    case "BasicHttpAuthenticator": {
-      const user = requiredSecret(optionalString(node, "username", where) ?? "", config, where, "username");
-      const password = interpolateString(optionalString(node, "password", where) ?? "", { config });
-      const encoded = Buffer.from(`${user}:${password}`).toString("base64");
-      for (const value of [user, password, encoded]) secrets.add(value);
-      return staticHeaders({ Authorization: `Basic ${encoded}` });
-    }
-    case "OAuthAuthenticator":
-      return oauthAuthenticator(node, where, config);
-    case "SelectiveAuthenticator": {
-      const path = node.authenticator_selection_path;
-      if (!Array.isArray(path)) throw systemError(`Manifest: ${where}.authenticator_selection_path must be a list`);
-      const options = child(node, "authenticators", where);
-      let selected: unknown = config;
-      for (const key of path) selected = isNode(selected) ? selected[String(key)] : undefined;
-      const choice = typeof selected === "string" ? options[selected] : undefined;
-      if (!isNode(choice)) {
-        throw configError(
-          `The config's ${path.join(".")} must be one of ${Object.keys(options).map((o) => JSON.stringify(o)).join(", ")}` +
-            (selected === undefined ? " (it is missing)" : ` (got ${JSON.stringify(selected)})`),
-        );
-      }
-      return buildAuthenticator(choice, `${where}.authenticators.${String(selected)}`, config);
-    }
-    default:
-      return unsupported(node, where, [
-        "BearerAuthenticator",
-        "ApiKeyAuthenticator",
-        "BasicHttpAuthenticator",
-        "OAuthAuthenticator",
-        "SelectiveAuthenticator",
-        "NoAuth",
-      ]);
-  }
+export function buildAuthenticator(node: object | undefined, where: string, config: Config): Authenticator {
+  return node ? buildWith(AUTHENTICATORS, node, where, config) : noAuth;
 }
+
+function bearer(node: BearerAuthenticator, where: string, config: Config): Authenticator {
+  rejectUnread(node, "BearerAuthenticator", where, ["api_token"]);
+  const token = requiredSecret(optionalString(node, "api_token", where) ?? "", config, where, "API token");
+  secrets.add(token);
+  return staticHeaders({ Authorization: `Bearer ${token}` });
+}
+
+function apiKey(node: ApiKeyAuthenticator, where: string, config: Config): Authenticator {
+  rejectUnread(node, "ApiKeyAuthenticator", where, ["api_token", "header", "inject_into"]);
+  const token = requiredSecret(optionalString(node, "api_token", where) ?? "", config, where, "API key");
+  const option = isNode(node.inject_into) ? node.inject_into : undefined;
+  const target = option ? (optionalString(option, "inject_into", where) ?? "header") : "header";
+  if (target !== "header") {
+    throw systemError(`Manifest: ${where}.inject_into.inject_into is "${target}"; this runtime sends API keys as headers only`);
+  }
+  const header = optionalString(node, "header", where) ?? (option ? optionalString(option, "field_name", where) : undefined);
+  if (!header) throw systemError(`Manifest: ${where} needs header or inject_into.field_name`);
+  secrets.add(token);
+  return staticHeaders({ [header]: token });
+}
+
+function basic(node: BasicHttpAuthenticator, where: string, config: Config): Authenticator {
+  rejectUnread(node, "BasicHttpAuthenticator", where, ["username", "password"]);
+  const user = requiredSecret(optionalString(node, "username", where) ?? "", config, where, "username");
+  const password = interpolateString(optionalString(node, "password", where) ?? "", { config });
+  const encoded = Buffer.from(`${user}:${password}`).toString("base64");
+  for (const value of [user, password, encoded]) secrets.add(value);
+  return staticHeaders({ Authorization: `Basic ${encoded}` });
+}
+
+function selective(node: SelectiveAuthenticator, where: string, config: Config): Authenticator {
+  rejectUnread(node, "SelectiveAuthenticator", where, ["authenticator_selection_path", "authenticators"]);
+  const path: unknown = node.authenticator_selection_path;
+  if (!Array.isArray(path)) throw systemError(`Manifest: ${where}.authenticator_selection_path must be a list`);
+  const options = child(node, "authenticators", where);
+  let selected: unknown = config;
+  for (const key of path) selected = isNode(selected) ? selected[String(key)] : undefined;
+  const choice = typeof selected === "string" ? options[selected] : undefined;
+  if (!isNode(choice)) {
+    throw configError(
+      `The config's ${path.join(".")} must be one of ${Object.keys(options).map((o) => JSON.stringify(o)).join(", ")}` +
+        (selected === undefined ? " (it is missing)" : ` (got ${JSON.stringify(selected)})`),
+    );
+  }
+  return buildAuthenticator(choice, `${where}.authenticators.${String(selected)}`, config);
+}
+
+/** `authenticator` components (OAuthAuthenticator is built by oauth.ts). */
+export const AUTHENTICATORS = {
+  BearerAuthenticator: bearer,
+  ApiKeyAuthenticator: apiKey,
+  BasicHttpAuthenticator: basic,
+  OAuthAuthenticator: (node, where, config) => oauthAuthenticator(untyped(node), where, config),
+  SelectiveAuthenticator: selective,
+  NoAuth: (node, where) => {
+    rejectUnread(node, "NoAuth", where, []);
+    return noAuth;
+  },
+} satisfies Registry<Config, Authenticator>;

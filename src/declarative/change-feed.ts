@@ -21,14 +21,19 @@
  *        record by its primary-key field, e.g. `stream_partition.gid`), a key missing from the incremental listing is read:
  *        a record with a parent (at `parent_key`) has the parent's `streams` read again; one
  *        without is emitted as a record of this stream.
+ *
+ * Its keys are typed by hand (src/manifest/extensions.ts) and checked strictly: Airbyte's schema
+ * does not know them, so nothing else would catch a misspelt one.
  */
 import { systemError } from "../errors.js";
-import { type ManifestNode, child, isNode, optionalString } from "./node.js";
+import type { DeclarativeStream } from "../manifest/components.generated.js";
+import type { ChangeFeed, ChangeFeedDeletion, ChangeFeedReread } from "../manifest/extensions.js";
+import { asComponent, child, isNode, optionalString } from "./node.js";
 
 export interface Reread {
   key: string;
   streams: string[];
-  lookupNode: ManifestNode | undefined;
+  lookupNode: DeclarativeStream | undefined;
   parentKey: string[] | undefined;
 }
 
@@ -40,7 +45,7 @@ export interface Deletion {
 }
 
 export interface ChangeFeedSpec {
-  streamNode: ManifestNode;
+  streamNode: DeclarativeStream;
   token: string;
   restartWhen: string | undefined;
   deletions: Deletion[];
@@ -48,13 +53,38 @@ export interface ChangeFeedSpec {
   rereads: Reread[];
 }
 
-function parseDeletions(node: ManifestNode, where: string): Deletion[] {
+/** The keys of each part of a change feed: it is this runtime's own extension, so any other key is a mistake. */
+const KEYS = {
+  change_feed: ["stream", "token", "restart_when", "deleted_key", "deletions", "deleted_at", "rereads"],
+  deletion: ["key", "stream"],
+  reread: ["key", "streams", "lookup", "parent_key"],
+} as const satisfies {
+  change_feed: readonly (keyof ChangeFeed)[];
+  deletion: readonly (keyof ChangeFeedDeletion)[];
+  reread: readonly (keyof ChangeFeedReread)[];
+};
+
+/** `value` as a mapping with only the keys `known`, typed as `T`. */
+function mappingOf<T extends object>(value: unknown, where: string, known: readonly (keyof T & string)[]): T {
+  if (!isNode(value)) throw systemError(`Manifest: ${where} must be a mapping`);
+  const extra = Object.keys(value).filter((k) => !(known as readonly string[]).includes(k));
+  if (extra.length) {
+    throw systemError(`Manifest: ${where}.${extra[0]} is not a change_feed key (known here: ${known.join(", ")})`);
+  }
+  return value as T;
+}
+
+function listOf(value: unknown, where: string): unknown[] {
+  if (value === undefined) return [];
+  if (!Array.isArray(value)) throw systemError(`Manifest: ${where} must be a list`);
+  return value;
+}
+
+function parseDeletions(node: ChangeFeed, where: string): Deletion[] {
   const shorthand = optionalString(node, "deleted_key", where);
-  const raw = node.deletions === undefined ? [] : node.deletions;
-  if (!Array.isArray(raw)) throw systemError(`Manifest: ${where}.deletions must be a list`);
-  const deletions = raw.map((d, i): Deletion => {
+  const deletions = listOf(node.deletions, `${where}.deletions`).map((raw, i): Deletion => {
     const at = `${where}.deletions[${i}]`;
-    if (!isNode(d)) throw systemError(`Manifest: ${at} must be a mapping`);
+    const d = mappingOf<ChangeFeedDeletion>(raw, at, KEYS.deletion);
     const key = optionalString(d, "key", at);
     if (!key) throw systemError(`Manifest: ${at}.key is required`);
     return { key, stream: optionalString(d, "stream", at) };
@@ -62,25 +92,25 @@ function parseDeletions(node: ManifestNode, where: string): Deletion[] {
   return shorthand ? [{ key: shorthand, stream: undefined }, ...deletions] : deletions;
 }
 
-export function parseChangeFeed(node: ManifestNode | undefined, where: string): ChangeFeedSpec | undefined {
-  if (!node) return undefined;
+function parseReread(raw: unknown, at: string): Reread {
+  const r = mappingOf<ChangeFeedReread>(raw, at, KEYS.reread);
+  const key = optionalString(r, "key", at);
+  const streams = Array.isArray(r.streams) ? r.streams.map(String) : [];
+  if (!key) throw systemError(`Manifest: ${at}.key is required`);
+  const lookupNode = r.lookup === undefined ? undefined : asComponent(child(r, "lookup", at), "DeclarativeStream", `${at}.lookup`);
+  const parentKey = optionalString(r, "parent_key", at)?.split("/");
+  if (!lookupNode && !streams.length) throw systemError(`Manifest: ${at} needs streams or a lookup`);
+  return { key, streams, lookupNode, parentKey };
+}
+
+export function parseChangeFeed(raw: object | undefined, where: string): ChangeFeedSpec | undefined {
+  if (!raw) return undefined;
+  const node = mappingOf<ChangeFeed>(raw, where, KEYS.change_feed);
   const token = optionalString(node, "token", where);
   if (!token) throw systemError(`Manifest: ${where}.token is required`);
-  const rawRereads = node.rereads === undefined ? [] : node.rereads;
-  if (!Array.isArray(rawRereads)) throw systemError(`Manifest: ${where}.rereads must be a list`);
-  const rereads = rawRereads.map((r, i): Reread => {
-    const at = `${where}.rereads[${i}]`;
-    if (!isNode(r)) throw systemError(`Manifest: ${at} must be a mapping`);
-    const key = optionalString(r, "key", at);
-    const streams = Array.isArray(r.streams) ? r.streams.map(String) : [];
-    if (!key) throw systemError(`Manifest: ${at}.key is required`);
-    const lookupNode = r.lookup === undefined ? undefined : child(r, "lookup", at);
-    const parentKey = optionalString(r, "parent_key", at)?.split("/");
-    if (!lookupNode && !streams.length) throw systemError(`Manifest: ${at} needs streams or a lookup`);
-    return { key, streams, lookupNode, parentKey };
-  });
+  const rereads = listOf(node.rereads, `${where}.rereads`).map((r, i) => parseReread(r, `${where}.rereads[${i}]`));
   return {
-    streamNode: child(node, "stream", where),
+    streamNode: asComponent(child(node, "stream", where), "DeclarativeStream", `${where}.stream`),
     token,
     restartWhen: optionalString(node, "restart_when", where),
     deletions: parseDeletions(node, where),

@@ -1,16 +1,19 @@
 /**
  * Spec.config_normalization_rules.validations: PredicateValidator and DpathValidator with
- * ValidateAdheresToSchema. A value that does not adhere to its base schema is a config_error whose
- * message is the base schema's `description` (or `title`), so the manifest words the advice.
+ * ValidateAdheresToSchema, applied to the config before anything runs. A value that does not
+ * adhere to its base schema is a config_error whose message is the base schema's `description`
+ * (or `title`), so the manifest words the advice. Config migrations and transformations are not
+ * supported (rejected, so a manifest never expects a config this runtime did not produce).
  */
 import { Ajv } from "ajv";
 import { configError, systemError } from "../errors.js";
+import type { DpathValidator, PredicateValidator, ValidateAdheresToSchema } from "../manifest/components.generated.js";
 import { interpolate } from "../manifest/interpolation.js";
-import { type ManifestNode, isNode, nodeType, unsupported } from "./node.js";
+import { type Config, type Registry, asComponent, buildWith, isNode, rejectUnread } from "./node.js";
 
-function baseSchemaOf(strategy: ManifestNode, where: string, config: Record<string, unknown>): Record<string, unknown> {
-  if (nodeType(strategy) !== "ValidateAdheresToSchema") unsupported(strategy, where, ["ValidateAdheresToSchema"]);
-  const raw = strategy.base_schema;
+function adheresToSchema(node: ValidateAdheresToSchema, where: string, config: Config): Record<string, unknown> {
+  rejectUnread(node, "ValidateAdheresToSchema", where, ["base_schema"]);
+  const raw: unknown = node.base_schema;
   const schema = typeof raw === "string" ? interpolate(raw, { config }) : raw;
   let parsed: unknown = schema;
   if (typeof schema === "string") {
@@ -23,6 +26,11 @@ function baseSchemaOf(strategy: ManifestNode, where: string, config: Record<stri
   if (!isNode(parsed)) throw systemError(`Manifest: ${where}.base_schema must be a JSON schema object`);
   return parsed;
 }
+
+/** `validation_strategy` components: the JSON schema the validated values must adhere to. */
+export const VALIDATION_STRATEGIES = {
+  ValidateAdheresToSchema: adheresToSchema,
+} satisfies Registry<Config, Record<string, unknown>>;
 
 function valuesAt(config: unknown, path: string[]): unknown[] {
   let nodes: unknown[] = [config];
@@ -37,38 +45,49 @@ function valuesAt(config: unknown, path: string[]): unknown[] {
   return nodes;
 }
 
-export function applyConfigValidations(spec: unknown, config: Record<string, unknown>): void {
+function predicateValues(node: PredicateValidator, where: string, config: Config): unknown[] {
+  rejectUnread(node, "PredicateValidator", where, ["value", "validation_strategy"]);
+  return [interpolate(node.value, { config }, null)];
+}
+
+function dpathValues(node: DpathValidator, where: string, config: Config): unknown[] {
+  rejectUnread(node, "DpathValidator", where, ["field_path", "validation_strategy"]);
+  const path: unknown = node.field_path;
+  return valuesAt(config, Array.isArray(path) ? path.map(String) : []);
+}
+
+/** `validations` components: the config values a validation checks. */
+export const VALIDATORS = {
+  PredicateValidator: predicateValues,
+  DpathValidator: dpathValues,
+} satisfies Registry<Config, unknown[]>;
+
+function validate(validation: unknown, where: string, config: Config, ajv: Ajv): void {
+  if (!isNode(validation)) throw systemError(`Manifest: ${where} must be a validator (an object)`);
+  const strategy = validation.validation_strategy;
+  if (!isNode(strategy)) throw systemError(`Manifest: ${where}.validation_strategy is required`);
+  const schema = buildWith(VALIDATION_STRATEGIES, strategy, `${where}.validation_strategy`, config);
+  const values = buildWith(VALIDATORS, validation, where, config);
+  let check: ReturnType<typeof ajv.compile>;
+  try {
+    check = ajv.compile(schema);
+  } catch (error) {
+    throw systemError(`Manifest: ${where}.validation_strategy.base_schema is not a valid JSON Schema`, String(error));
+  }
+  for (const value of values) {
+    if (check(value)) continue;
+    const advice = typeof schema.description === "string" ? schema.description : schema.title;
+    throw configError(typeof advice === "string" ? advice : `The config is invalid: ${ajv.errorsText(check.errors)}`);
+  }
+}
+
+export function applyConfigValidations(spec: unknown, config: Config): void {
   if (!isNode(spec) || !isNode(spec.config_normalization_rules)) return;
-  const validations = spec.config_normalization_rules.validations;
+  const where = "spec.config_normalization_rules";
+  const rules = asComponent(spec.config_normalization_rules, "ConfigNormalizationRules", where);
+  rejectUnread(rules, "ConfigNormalizationRules", where, ["validations"]);
+  const validations: unknown = rules.validations;
   if (!Array.isArray(validations)) return;
   const ajv = new Ajv({ strict: false, allErrors: true });
-  validations.forEach((validation, i) => {
-    const where = `spec.config_normalization_rules.validations[${i}]`;
-    if (!isNode(validation)) return;
-    const strategy = isNode(validation.validation_strategy) ? validation.validation_strategy : undefined;
-    if (!strategy) throw systemError(`Manifest: ${where}.validation_strategy is required`);
-    const schema = baseSchemaOf(strategy, `${where}.validation_strategy`, config);
-    let values: unknown[];
-    if (nodeType(validation) === "PredicateValidator") {
-      values = [interpolate(validation.value, { config }, null)];
-    } else if (nodeType(validation) === "DpathValidator") {
-      const path = Array.isArray(validation.field_path) ? validation.field_path.map(String) : [];
-      values = valuesAt(config, path);
-    } else {
-      return unsupported(validation, where, ["PredicateValidator", "DpathValidator"]);
-    }
-    let validate: ReturnType<typeof ajv.compile>;
-    try {
-      validate = ajv.compile(schema);
-    } catch (error) {
-      throw systemError(`Manifest: ${where}.validation_strategy.base_schema is not a valid JSON Schema`, String(error));
-    }
-    for (const value of values) {
-      if (validate(value)) continue;
-      const advice = typeof schema.description === "string" ? schema.description : schema.title;
-      throw configError(
-        typeof advice === "string" ? advice : `The config is invalid: ${ajv.errorsText(validate.errors)}`,
-      );
-    }
-  });
+  validations.forEach((validation, i) => validate(validation, `${where}.validations[${i}]`, config, ajv));
 }

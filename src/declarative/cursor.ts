@@ -1,13 +1,24 @@
 /**
- * DatetimeBasedCursor (PROTOCOL-NOTES §2.3), the incremental cursor of a stream: which record
- * field is the cursor, how datetimes are written, where the sync starts, and where the start is
- * injected into requests. This runtime reads one slice per partition (no `step`): from the
- * partition's saved cursor (or the start) up to now.
+ * DatetimeBasedCursor, the incremental cursor of a stream: which record field is the cursor, how
+ * datetimes are written, where the sync starts, and where the start is injected into requests.
+ * This runtime reads one slice per partition: from the partition's saved cursor (or the start) up
+ * to now. So the keys that make time windows or an end (`step`, `end_datetime`,
+ * `end_time_option`, `lookback_window`, ...) are rejected, not ignored.
  */
 import { configError, systemError } from "../errors.js";
 import { interpolateString, strftime } from "../manifest/interpolation.js";
 import { durationSeconds } from "./duration.js";
-import { type ManifestNode, isNode, nodeType, optionalChild, optionalString, unsupported } from "./node.js";
+import type { DatetimeBasedCursor } from "../manifest/components.generated.js";
+import {
+  type Config,
+  type Registry,
+  asComponent,
+  buildWith,
+  isNode,
+  optionalChild,
+  optionalString,
+  rejectUnread,
+} from "./node.js";
 import { RequestOption } from "./request-option.js";
 
 export interface DatetimeCursor {
@@ -18,8 +29,8 @@ export interface DatetimeCursor {
   parse(value: unknown): Date | undefined;
   /** The configured start of history. */
   start: Date;
+  /** Where the start of the read is injected into the partition's requests. */
   startOption: RequestOption | undefined;
-  endOption: RequestOption | undefined;
   /** Records older than the slice start are dropped client-side. */
   clientSide: boolean;
   /** One cursor for all partitions instead of one per partition. */
@@ -45,32 +56,61 @@ export function parseDatetime(value: unknown, format: string): Date | undefined 
   return Number.isNaN(date.getTime()) ? undefined : date;
 }
 
-export function buildCursor(node: ManifestNode | undefined, where: string, config: Record<string, unknown>): DatetimeCursor | undefined {
-  if (!node) return undefined;
-  if (nodeType(node) !== "DatetimeBasedCursor") unsupported(node, where, ["DatetimeBasedCursor"]);
+export function buildCursor(node: object | undefined, where: string, config: Config): DatetimeCursor | undefined {
+  return node ? buildWith(INCREMENTAL_SYNCS, node, where, config) : undefined;
+}
+
+/** Keys of Airbyte's cursor that need time windows or an end: rejected with the reason. */
+function rejectWindowing(node: DatetimeBasedCursor, where: string): void {
   if (node.step !== undefined) {
     throw systemError(`Manifest: ${where}.step (time-window slicing) is not supported; omit it for one slice per partition`);
   }
-  let granularityMs = 0;
-  if (node.cursor_granularity !== undefined) {
-    try {
-      granularityMs = durationSeconds(String(node.cursor_granularity)) * 1000;
-    } catch {
-      throw systemError(`Manifest: ${where}.cursor_granularity must be an ISO-8601 duration such as PT0.001S`);
+  for (const key of ["end_datetime", "end_time_option"] as const) {
+    if (node[key] !== undefined && node[key] !== null) {
+      throw systemError(
+        `Manifest: ${where}.${key} is not supported: this runtime reads each partition from its start up to now, ` +
+          "with no end to inject; remove it",
+      );
     }
   }
-  const cursorField = optionalString(node, "cursor_field", where);
-  const datetimeFormat = optionalString(node, "datetime_format", where);
-  if (!cursorField || !datetimeFormat) throw systemError(`Manifest: ${where} needs cursor_field and datetime_format`);
-  const formats = [datetimeFormat, ...(Array.isArray(node.cursor_datetime_formats) ? node.cursor_datetime_formats.map(String) : [])];
-  const startNode = node.start_datetime;
-  const startTemplate = isNode(startNode) ? String(startNode.datetime ?? "") : String(startNode ?? "");
-  const startFormat = isNode(startNode) && typeof startNode.datetime_format === "string" ? startNode.datetime_format : datetimeFormat;
+}
+
+function granularityOf(node: DatetimeBasedCursor, where: string): number {
+  if (node.cursor_granularity === undefined) return 0;
+  try {
+    return durationSeconds(String(node.cursor_granularity)) * 1000;
+  } catch {
+    throw systemError(`Manifest: ${where}.cursor_granularity must be an ISO-8601 duration such as PT0.001S`);
+  }
+}
+
+/** The configured start of history: `start_datetime`, a template or a MinMaxDatetime. */
+function startOf(node: DatetimeBasedCursor, where: string, datetimeFormat: string, config: Config): Date {
+  const startNode: unknown = node.start_datetime;
+  const minMax = isNode(startNode) ? asComponent(startNode, "MinMaxDatetime", `${where}.start_datetime`) : undefined;
+  if (minMax) rejectUnread(minMax, "MinMaxDatetime", `${where}.start_datetime`, ["datetime", "datetime_format"]);
+  const startTemplate = minMax ? String(minMax.datetime ?? "") : String(startNode ?? "");
+  const startFormat = minMax && typeof minMax.datetime_format === "string" ? minMax.datetime_format : datetimeFormat;
   const startText = interpolateString(startTemplate, { config });
   const start = parseDatetime(startText, startFormat);
   if (!start) throw configError(`The start date ${JSON.stringify(startText)} is not a valid date-time (expected ISO-8601, e.g. 2024-01-31T00:00:00Z)`);
+  return start;
+}
+
+function datetimeBasedCursor(node: DatetimeBasedCursor, where: string, config: Config): DatetimeCursor {
+  rejectWindowing(node, where);
+  rejectUnread(node, "DatetimeBasedCursor", where, [
+    "cursor_field", "datetime_format", "cursor_datetime_formats", "cursor_granularity", "start_datetime", "start_time_option",
+    "step", "end_datetime", "end_time_option", "is_client_side_incremental", "global_substream_cursor",
+  ]);
+  const granularityMs = granularityOf(node, where);
+  const cursorField = optionalString(node, "cursor_field", where);
+  const datetimeFormat = optionalString(node, "datetime_format", where);
+  if (!cursorField || !datetimeFormat) throw systemError(`Manifest: ${where} needs cursor_field and datetime_format`);
+  const extraFormats: unknown = node.cursor_datetime_formats;
+  const formats = [datetimeFormat, ...(Array.isArray(extraFormats) ? extraFormats.map(String) : [])];
+  const start = startOf(node, where, datetimeFormat, config);
   const startOptionNode = optionalChild(node, "start_time_option", where);
-  const endOptionNode = optionalChild(node, "end_time_option", where);
   return {
     cursorField,
     format: (date) => strftime(date, datetimeFormat),
@@ -83,9 +123,13 @@ export function buildCursor(node: ManifestNode | undefined, where: string, confi
     },
     start,
     startOption: startOptionNode ? RequestOption.from(startOptionNode, `${where}.start_time_option`) : undefined,
-    endOption: endOptionNode ? RequestOption.from(endOptionNode, `${where}.end_time_option`) : undefined,
     clientSide: node.is_client_side_incremental === true,
     globalCursor: node.global_substream_cursor === true,
     granularityMs,
   };
 }
+
+/** `incremental_sync` components of a DeclarativeStream. */
+export const INCREMENTAL_SYNCS = {
+  DatetimeBasedCursor: datetimeBasedCursor,
+} satisfies Registry<Config, DatetimeCursor>;

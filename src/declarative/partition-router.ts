@@ -1,6 +1,6 @@
 /**
  * Partition routers as declarations for the engine: which parent streams feed a stream's
- * partitions, and how a partition is formed (PROTOCOL-NOTES §2.3).
+ * partitions, and how a partition is formed (with Airbyte's semantics).
  *
  * SubstreamPartitionRouter: each parent config yields `{<partition_field>: dpath(parent, key),
  * parent_slice}`; several configs are a union. A parent config names its parent stream by the
@@ -11,14 +11,30 @@
  */
 import { systemError } from "../errors.js";
 import { interpolate } from "../manifest/interpolation.js";
-import { type ManifestNode, child, isNode, nodeType, optionalChild, stringField, unsupported } from "./node.js";
+import type {
+  DeclarativeStream,
+  ListPartitionRouter,
+  SubstreamPartitionRouter,
+} from "../manifest/components.generated.js";
+import {
+  type Config,
+  type Registry,
+  asComponent,
+  buildWith,
+  child,
+  isNode,
+  optionalChild,
+  parametersOf,
+  rejectUnread,
+  stringField,
+} from "./node.js";
 import { RecordFilter } from "./record-selector.js";
 import { RequestOption } from "./request-option.js";
 
 export interface ParentLink {
   parentName: string;
   /** The parent stream's own component, used when no top-level stream has that name. */
-  parentNode: ManifestNode;
+  parentNode: DeclarativeStream;
   parentKey: string[];
   partitionField: string;
   requestOption: RequestOption | undefined;
@@ -34,25 +50,22 @@ export type PartitionSpec =
   | { kind: "list"; cursorField: string; values: unknown[]; requestOption: RequestOption | undefined }
   | { kind: "substream"; parents: ParentLink[] };
 
-function parentFilterOf(parentNode: ManifestNode): RecordFilter | undefined {
-  const retriever = isNode(parentNode.retriever) ? parentNode.retriever : undefined;
-  const selector = retriever && isNode(retriever.record_selector) ? retriever.record_selector : undefined;
-  const filter = selector && isNode(selector.record_filter) ? selector.record_filter : undefined;
-  return filter ? RecordFilter.from(filter, "record_filter") : undefined;
+function parentFilterOf(parentNode: DeclarativeStream): RecordFilter | undefined {
+  const retriever: unknown = parentNode.retriever;
+  const selector = isNode(retriever) ? retriever.record_selector : undefined;
+  const filter = isNode(selector) ? selector.record_filter : undefined;
+  return isNode(filter) ? RecordFilter.from(filter, "record_filter") : undefined;
 }
 
-export function streamNameOf(node: ManifestNode, where: string): string {
-  const params = isNode(node.$parameters) ? node.$parameters : {};
-  const name = typeof node.name === "string" ? node.name : typeof params.name === "string" ? params.name : undefined;
+export function streamNameOf(node: object, where: string): string {
+  const stream = node as { name?: unknown };
+  const params = parametersOf(node);
+  const name = typeof stream.name === "string" ? stream.name : typeof params.name === "string" ? params.name : undefined;
   if (!name) throw systemError(`Manifest: ${where} has no name`);
   return name;
 }
 
-export function buildPartitionSpec(
-  node: ManifestNode | ManifestNode[] | undefined,
-  where: string,
-  config: Record<string, unknown>,
-): PartitionSpec {
+export function buildPartitionSpec(node: unknown, where: string, config: Config): PartitionSpec {
   if (!node) return { kind: "single" };
   if (Array.isArray(node)) {
     if (node.length === 1 && isNode(node[0])) return buildPartitionSpec(node[0], `${where}[0]`, config);
@@ -61,41 +74,53 @@ export function buildPartitionSpec(
         "support; use one SubstreamPartitionRouter with several parent_stream_configs (a union)",
     );
   }
-  switch (nodeType(node)) {
-    case "SubstreamPartitionRouter": {
-      const configs = Array.isArray(node.parent_stream_configs) ? node.parent_stream_configs : [];
-      if (!configs.length) throw systemError(`Manifest: ${where}.parent_stream_configs must not be empty`);
-      const parents = configs.map((raw, i) => {
-        const at = `${where}.parent_stream_configs[${i}]`;
-        if (!isNode(raw)) throw systemError(`Manifest: ${at} must be a ParentStreamConfig`);
-        const parentNode = child(raw, "stream", at);
-        const extra = Array.isArray(raw.extra_fields) ? raw.extra_fields : [];
-        const requestNode = optionalChild(raw, "request_option", at);
-        return {
-          parentName: streamNameOf(parentNode, `${at}.stream`),
-          parentNode,
-          parentKey: stringField(raw, "parent_key", at).split("/"),
-          partitionField: stringField(raw, "partition_field", at),
-          requestOption: requestNode ? RequestOption.from(requestNode, `${at}.request_option`) : undefined,
-          extraFields: extra.map((p) => (Array.isArray(p) ? p.map(String) : String(p).split("/"))),
-          filter: parentFilterOf(parentNode),
-          incrementalDependency: raw.incremental_dependency === true,
-        } satisfies ParentLink;
-      });
-      return { kind: "substream", parents };
-    }
-    case "ListPartitionRouter": {
-      const values = interpolate(node.values, { config });
-      if (!Array.isArray(values)) throw systemError(`Manifest: ${where}.values must be a list (or a template giving one)`);
-      const requestNode = optionalChild(node, "request_option", where);
-      return {
-        kind: "list",
-        cursorField: stringField(node, "cursor_field", where),
-        values,
-        requestOption: requestNode ? RequestOption.from(requestNode, `${where}.request_option`) : undefined,
-      };
-    }
-    default:
-      return unsupported(node, where, ["SubstreamPartitionRouter", "ListPartitionRouter"]);
-  }
+  if (!isNode(node)) throw systemError(`Manifest: ${where} must be a component (an object)`);
+  return buildWith(PARTITION_ROUTERS, node, where, config);
 }
+
+function parentLink(raw: unknown, at: string): ParentLink {
+  if (!isNode(raw)) throw systemError(`Manifest: ${at} must be a ParentStreamConfig`);
+  const link = asComponent(raw, "ParentStreamConfig", at);
+  rejectUnread(link, "ParentStreamConfig", at, [
+    "stream", "parent_key", "partition_field", "request_option", "extra_fields", "incremental_dependency",
+  ]);
+  const parentNode = asComponent(child(link, "stream", at), "DeclarativeStream", `${at}.stream`);
+  const extra: unknown[] = Array.isArray(link.extra_fields) ? link.extra_fields : [];
+  const requestNode = optionalChild(link, "request_option", at);
+  return {
+    parentName: streamNameOf(parentNode, `${at}.stream`),
+    parentNode,
+    parentKey: stringField(link, "parent_key", at).split("/"),
+    partitionField: stringField(link, "partition_field", at),
+    requestOption: requestNode ? RequestOption.from(requestNode, `${at}.request_option`) : undefined,
+    extraFields: extra.map((p) => (Array.isArray(p) ? p.map(String) : String(p).split("/"))),
+    filter: parentFilterOf(parentNode),
+    incrementalDependency: link.incremental_dependency === true,
+  };
+}
+
+function substreamPartitionRouter(node: SubstreamPartitionRouter, where: string): PartitionSpec {
+  rejectUnread(node, "SubstreamPartitionRouter", where, ["parent_stream_configs"]);
+  const configs: unknown[] = Array.isArray(node.parent_stream_configs) ? node.parent_stream_configs : [];
+  if (!configs.length) throw systemError(`Manifest: ${where}.parent_stream_configs must not be empty`);
+  return { kind: "substream", parents: configs.map((raw, i) => parentLink(raw, `${where}.parent_stream_configs[${i}]`)) };
+}
+
+function listPartitionRouter(node: ListPartitionRouter, where: string, config: Config): PartitionSpec {
+  rejectUnread(node, "ListPartitionRouter", where, ["cursor_field", "values", "request_option"]);
+  const values = interpolate(node.values, { config });
+  if (!Array.isArray(values)) throw systemError(`Manifest: ${where}.values must be a list (or a template giving one)`);
+  const requestNode = optionalChild(node, "request_option", where);
+  return {
+    kind: "list",
+    cursorField: stringField(node, "cursor_field", where),
+    values,
+    requestOption: requestNode ? RequestOption.from(requestNode, `${where}.request_option`) : undefined,
+  };
+}
+
+/** `partition_router` components. */
+export const PARTITION_ROUTERS = {
+  SubstreamPartitionRouter: substreamPartitionRouter,
+  ListPartitionRouter: listPartitionRouter,
+} satisfies Registry<Config, PartitionSpec>;

@@ -1,27 +1,62 @@
 /**
- * RecordSelector with DpathExtractor and RecordFilter (PROTOCOL-NOTES §2.3): a list at the path
- * gives one record per object, a non-empty object is one record, anything else none.
+ * RecordSelector with DpathExtractor and RecordFilter, as in Airbyte's CDK: a list at the path
+ * gives one record per object, a non-empty object is one record, anything else none. Records are
+ * the API's JSON objects as they come (`ApiRecord`), before the engine adds anything.
  */
 import { systemError } from "../errors.js";
 import { interpolateBoolean, interpolateString, type InterpolationContext } from "../manifest/interpolation.js";
-import { type ManifestNode, child, nodeType, optionalChild, optionalString, unsupported } from "./node.js";
+import type { DpathExtractor, RecordFilter as RecordFilterNode } from "../manifest/components.generated.js";
+import {
+  type Config,
+  type Registry,
+  asComponent,
+  buildWith,
+  child,
+  optionalChild,
+  optionalString,
+  rejectUnread,
+} from "./node.js";
 
-export type Record_ = Record<string, unknown>;
+/** One record as the API sent it: a JSON object. */
+export type ApiRecord = Record<string, unknown>;
+/** @deprecated Use ApiRecord; kept until src/engine imports the new name. */
+export type Record_ = ApiRecord;
 
 export class RecordFilter {
   constructor(readonly condition: string) {}
 
-  static from(node: ManifestNode | undefined, where: string): RecordFilter | undefined {
-    if (!node) return undefined;
-    if (nodeType(node) !== "RecordFilter") unsupported(node, where, ["RecordFilter"]);
-    const condition = optionalString(node, "condition", where);
-    return condition ? new RecordFilter(condition) : undefined;
+  static from(node: object | undefined, where: string): RecordFilter | undefined {
+    return node ? buildWith(RECORD_FILTERS, node, where, undefined) : undefined;
   }
 
-  keep(record: Record_, context: InterpolationContext): boolean {
+  keep(record: ApiRecord, context: InterpolationContext): boolean {
     return interpolateBoolean(this.condition, { ...context, record });
   }
 }
+
+function recordFilter(node: RecordFilterNode, where: string): RecordFilter | undefined {
+  rejectUnread(node, "RecordFilter", where, ["condition"]);
+  const condition = optionalString(node, "condition", where);
+  return condition ? new RecordFilter(condition) : undefined;
+}
+
+/** `record_filter` components: a condition a record must meet. */
+export const RECORD_FILTERS = {
+  RecordFilter: recordFilter,
+} satisfies Registry<undefined, RecordFilter | undefined>;
+
+/** The path where records are, interpolated with the config. */
+function dpathExtractor(node: DpathExtractor, where: string, config: Config): string[] {
+  rejectUnread(node, "DpathExtractor", where, ["field_path"]);
+  const rawPath: unknown = node.field_path;
+  if (!Array.isArray(rawPath)) throw systemError(`Manifest: ${where}.field_path must be a list`);
+  return rawPath.map((p) => interpolateString(String(p), { config }));
+}
+
+/** `extractor` components: where a response holds its records. */
+export const EXTRACTORS = {
+  DpathExtractor: dpathExtractor,
+} satisfies Registry<Config, string[]>;
 
 export class RecordSelector {
   constructor(
@@ -29,13 +64,19 @@ export class RecordSelector {
     readonly filter: RecordFilter | undefined,
   ) {}
 
-  static from(node: ManifestNode, where: string, config: Record<string, unknown>): RecordSelector {
-    if (nodeType(node) !== "RecordSelector") unsupported(node, where, ["RecordSelector"]);
-    const extractor = child(node, "extractor", where);
-    if (nodeType(extractor) !== "DpathExtractor") unsupported(extractor, `${where}.extractor`, ["DpathExtractor"]);
-    const rawPath = extractor.field_path;
-    if (!Array.isArray(rawPath)) throw systemError(`Manifest: ${where}.extractor.field_path must be a list`);
-    const fieldPath = rawPath.map((p) => interpolateString(String(p), { config }));
+  static from(component: object, where: string, config: Config): RecordSelector {
+    const node = asComponent(component, "RecordSelector", where);
+    // transform_before_filtering only orders transformations, which DeclarativeStream rejects.
+    rejectUnread(node, "RecordSelector", where, [
+      "extractor", "record_filter", "schema_normalization", "transform_before_filtering",
+    ]);
+    const normalization: unknown = node.schema_normalization;
+    if (normalization !== undefined && normalization !== "None") {
+      throw systemError(
+        `Manifest: ${where}.schema_normalization is not supported (records are emitted as the API sends them); remove it`,
+      );
+    }
+    const fieldPath = buildWith(EXTRACTORS, child(node, "extractor", where), `${where}.extractor`, config);
     return new RecordSelector(fieldPath, RecordFilter.from(optionalChild(node, "record_filter", where), `${where}.record_filter`));
   }
 
@@ -51,7 +92,7 @@ export class RecordSelector {
     for (const segment of this.fieldPath) {
       const container = node;
       if (Array.isArray(container) && /^\d+$/.test(segment)) node = container[Number(segment)];
-      else if (container && typeof container === "object" && !Array.isArray(container)) node = (container as Record_)[segment];
+      else if (container && typeof container === "object" && !Array.isArray(container)) node = (container as ApiRecord)[segment];
       else node = undefined;
       seen.push(segment);
       if (node === undefined) return `the response has no "${seen.join(".")}"`;
@@ -65,9 +106,9 @@ export class RecordSelector {
     return `${where} is ${kindOf(node)}, not a list of records`;
   }
 
-  select(body: unknown, context: InterpolationContext): Record_[] {
+  select(body: unknown, context: InterpolationContext): ApiRecord[] {
     const found = extract(body, this.fieldPath);
-    const records = found.filter((r): r is Record_ => !!r && typeof r === "object" && !Array.isArray(r));
+    const records = found.filter((r): r is ApiRecord => !!r && typeof r === "object" && !Array.isArray(r));
     return this.filter ? records.filter((r) => this.filter!.keep(r, context)) : records;
   }
 }
@@ -90,7 +131,7 @@ function extract(body: unknown, path: string[]): unknown[] {
       } else if (Array.isArray(node) && /^\d+$/.test(segment)) {
         next.push(node[Number(segment)]);
       } else if (node && typeof node === "object" && !Array.isArray(node)) {
-        next.push((node as Record_)[segment]);
+        next.push((node as ApiRecord)[segment]);
       }
     }
     nodes = next.filter((n) => n !== undefined);
@@ -109,7 +150,7 @@ export function valueAt(record: unknown, path: string | string[]): unknown {
   let node: unknown = record;
   for (const s of segments) {
     if (!node || typeof node !== "object") return undefined;
-    node = (node as Record_)[s];
+    node = (node as ApiRecord)[s];
   }
   return node;
 }

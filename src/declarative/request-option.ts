@@ -1,6 +1,10 @@
-/** RequestOption: where a value (page size, page token, partition value, cursor) is injected. */
+/**
+ * RequestOption: where a value (page size, page token, partition value, cursor) is injected into a
+ * request. This runtime sends GET requests, so a value goes into the query or a header.
+ */
 import { systemError } from "../errors.js";
-import { type ManifestNode, nodeType, optionalString } from "./node.js";
+import type { RequestOption as RequestOptionNode } from "../manifest/components.generated.js";
+import { nodeType, optionalString, rejectUnread } from "./node.js";
 
 export interface RequestParts {
   params: Record<string, string>;
@@ -15,11 +19,13 @@ export class RequestOption {
     readonly fieldName: string,
   ) {}
 
-  static from(node: ManifestNode, where: string): RequestOption {
-    if (nodeType(node) !== "RequestOption") {
-      throw systemError(`Manifest: ${where} must be a RequestOption, got ${nodeType(node)}`);
+  static from(component: object, where: string): RequestOption {
+    if (nodeType(component) !== "RequestOption") {
+      throw systemError(`Manifest: ${where} must be a RequestOption, got ${nodeType(component)}`);
     }
-    const inject = node.inject_into;
+    const node = component as RequestOptionNode;
+    rejectUnread(node, "RequestOption", where, ["inject_into", "field_name", "field_path"]);
+    const inject: unknown = node.inject_into;
     const name = optionalString(node, "field_name", where) ??
       (Array.isArray(node.field_path) ? node.field_path.join(".") : undefined);
     if (!name) throw systemError(`Manifest: ${where} needs field_name`);

@@ -1,21 +1,31 @@
 /**
- * HttpRequester: builds the URL, query and headers of one request from the interpolation context.
- * URL join follows the CDK (PROTOCOL-NOTES §2.3): the path loses its leading "/" and url_base gets
- * a trailing "/", so `https://app.asana.com/api/1.0` + `/projects` keeps `/api/1.0`.
+ * HttpRequester: builds the URL, query and headers of one request from the interpolation context,
+ * and holds the stream's authenticator and error handler. URL join follows Airbyte's CDK: the
+ * path loses its leading "/" and url_base gets a trailing "/", so
+ * `https://app.asana.com/api/1.0` + `/projects` keeps `/api/1.0`. QueryProperties (a parameter
+ * listing the fields to fetch, narrowed to the catalog's columns) lives here too.
  */
 import { systemError } from "../errors.js";
+import type {
+  HttpRequester as HttpRequesterNode,
+  QueryProperties as QueryPropertiesNode,
+} from "../manifest/components.generated.js";
 import { type InterpolationContext, assertTemplate, interpolateString } from "../manifest/interpolation.js";
 import { type Authenticator, buildAuthenticator } from "./authenticator.js";
 import { type ErrorHandler, buildErrorHandler } from "./error-handler.js";
 import {
-  type ManifestNode,
+  type Config,
+  type Registry,
+  asComponent,
+  buildWith,
   isNode,
   nodeType,
   optionalChild,
   optionalString,
   parametersOf,
+  rejectUnread,
   stringMap,
-  unsupported,
+  untyped,
 } from "./node.js";
 import type { PageRequest } from "./paginator.js";
 import type { RequestParts } from "./request-option.js";
@@ -39,16 +49,24 @@ export class QueryProperties {
     readonly selectable: boolean,
   ) {}
 
-  static from(node: ManifestNode, where: string): QueryProperties {
-    const list = node.property_list;
+  static from(component: object, where: string): QueryProperties {
+    const node: QueryPropertiesNode = asComponent(component, "QueryProperties", where);
+    rejectUnread(node, "QueryProperties", where, [
+      "property_list", "always_include_properties", "property_chunking", "property_selector",
+    ]);
+    const list: unknown = node.property_list;
     if (!Array.isArray(list) || !list.every((p) => typeof p === "string")) {
       throw systemError(`Manifest: ${where}.property_list must be a list of property names (PropertiesFromEndpoint is not supported)`);
     }
     if (node.property_chunking !== undefined) throw systemError(`Manifest: ${where}.property_chunking is not supported`);
     const always = Array.isArray(node.always_include_properties) ? node.always_include_properties.map(String) : [];
-    const selector = node.property_selector;
-    if (selector !== undefined && !(isNode(selector) && nodeType(selector) === "JsonSchemaPropertySelector")) {
-      throw systemError(`Manifest: ${where}.property_selector must be a JsonSchemaPropertySelector`);
+    const selector: unknown = node.property_selector;
+    if (selector !== undefined) {
+      if (!isNode(selector) || nodeType(selector) !== "JsonSchemaPropertySelector") {
+        throw systemError(`Manifest: ${where}.property_selector must be a JsonSchemaPropertySelector`);
+      }
+      const at = `${where}.property_selector`;
+      rejectUnread(asComponent(selector, "JsonSchemaPropertySelector", at), "JsonSchemaPropertySelector", at, []);
     }
     return new QueryProperties(list, always, selector !== undefined);
   }
@@ -81,8 +99,12 @@ export class HttpRequester {
   private readonly headers: Record<string, string>;
   private readonly parameters: Record<string, unknown>;
 
-  constructor(node: ManifestNode, where: string, private readonly config: Record<string, unknown>) {
-    if (nodeType(node) !== "HttpRequester") unsupported(node, where, ["HttpRequester"]);
+  constructor(component: object, where: string, private readonly config: Config) {
+    const node: HttpRequesterNode = asComponent(component, "HttpRequester", where);
+    // use_cache: the engine reads a parent stream once and shares its records, as a cache would.
+    rejectUnread(node, "HttpRequester", where, [
+      "url_base", "url", "path", "http_method", "authenticator", "request_parameters", "request_headers", "error_handler", "use_cache",
+    ]);
     const method = String(node.http_method ?? "GET").toUpperCase();
     if (method !== "GET") throw systemError(`Manifest: ${where}.http_method ${method} is not supported (GET only)`);
     const url = optionalString(node, "url", where);
@@ -97,7 +119,10 @@ export class HttpRequester {
     }
     this.parameters = parametersOf(node);
     this.authenticator = buildAuthenticator(optionalChild(node, "authenticator", where), `${where}.authenticator`, config);
-    this.errorHandler = buildErrorHandler(optionalChild(node, "error_handler", where), `${where}.error_handler`, config);
+    const errorHandler = optionalChild(node, "error_handler", where);
+    this.errorHandler = errorHandler
+      ? buildWith(ERROR_HANDLERS, errorHandler, `${where}.error_handler`, config)
+      : buildErrorHandler(undefined, `${where}.error_handler`, config);
   }
 
   /**
@@ -151,8 +176,19 @@ export class HttpRequester {
   }
 }
 
-function requestParameters(node: ManifestNode, where: string): Record<string, string | QueryProperties> {
-  const raw = node.request_parameters;
+/** `requester` components of a SimpleRetriever. */
+export const REQUESTERS = {
+  HttpRequester: (node, where, config) => new HttpRequester(node, where, config),
+} satisfies Registry<Config, HttpRequester>;
+
+/** `error_handler` components of an HttpRequester, built by error-handler.ts. */
+export const ERROR_HANDLERS = {
+  DefaultErrorHandler: (node, where, config) => buildErrorHandler(untyped(node), where, config),
+  CompositeErrorHandler: (node, where, config) => buildErrorHandler(untyped(node), where, config),
+} satisfies Registry<Config, ErrorHandler>;
+
+function requestParameters(node: HttpRequesterNode, where: string): Record<string, string | QueryProperties> {
+  const raw: unknown = node.request_parameters;
   if (raw === undefined || raw === null) return {};
   if (!isNode(raw)) throw systemError(`Manifest: ${where}.request_parameters must be a mapping`);
   const out: Record<string, string | QueryProperties> = {};

@@ -1,11 +1,17 @@
 /**
  * DeclarativeSource: the streams (top-level, in manifest order, plus hidden parent streams that
- * are not top-level), the check, the spec and the concurrency level.
+ * are not top-level), the check, the spec and the concurrency level. The manifest's `api_budget`
+ * is read by src/engine/settings.ts.
  */
 import { systemError } from "../errors.js";
+import type {
+  CheckStream,
+  ConcurrencyLevel,
+  DeclarativeSource as DeclarativeSourceNode,
+} from "../manifest/components.generated.js";
 import { interpolate } from "../manifest/interpolation.js";
 import type { LoadedManifest } from "../manifest/load.js";
-import { type ManifestNode, isNode, nodeType } from "./node.js";
+import { type Config, type Registry, asComponent, buildWith, isNode, rejectUnread } from "./node.js";
 import { streamNameOf } from "./partition-router.js";
 import { type StreamDefinition, buildStream } from "./stream.js";
 
@@ -37,8 +43,46 @@ export function specOf(manifest: LoadedManifest): ConnectorSpecification {
   };
 }
 
-export function buildSource(manifest: LoadedManifest, config: Record<string, unknown>): DeclarativeSource {
-  const rawStreams = Array.isArray(manifest.root.streams) ? manifest.root.streams : [];
+/** The streams a check reads. */
+function checkStreamNames(node: CheckStream, where: string): string[] {
+  rejectUnread(node, "CheckStream", where, ["stream_names"]);
+  const names: unknown = node.stream_names;
+  return Array.isArray(names) ? names.map(String) : [];
+}
+
+/** `check` components. */
+export const CHECKS = {
+  CheckStream: checkStreamNames,
+} satisfies Registry<undefined, string[]>;
+
+/** Adds the parents that are not top-level streams, built from their own definition (hidden). */
+function addHiddenParents(
+  streams: StreamDefinition[],
+  byName: Map<string, StreamDefinition>,
+  config: Config,
+  baseDir: string,
+): void {
+  const pending: StreamDefinition[] = [...streams];
+  while (pending.length) {
+    const stream = pending.pop()!;
+    if (stream.partitions.kind !== "substream") continue;
+    for (const link of stream.partitions.parents) {
+      if (byName.has(link.parentName)) continue;
+      const hidden = buildStream(link.parentNode, `parent of ${stream.name}`, config, baseDir);
+      byName.set(hidden.name, hidden);
+      pending.push(hidden);
+    }
+  }
+}
+
+export function buildSource(manifest: LoadedManifest, config: Config): DeclarativeSource {
+  const root: DeclarativeSourceNode = asComponent(manifest.root, "DeclarativeSource", "the manifest");
+  // version and definitions are read by the loader; spec by specOf and config-rules.ts; api_budget
+  // by the engine's settings; description, metadata and schemas only describe or are referenced.
+  rejectUnread(root, "DeclarativeSource", "", [
+    "check", "streams", "version", "definitions", "schemas", "spec", "concurrency_level", "api_budget", "metadata", "description",
+  ]);
+  const rawStreams: unknown[] = Array.isArray(root.streams) ? root.streams : [];
   const streams = rawStreams.map((node, i) => {
     if (!isNode(node)) throw systemError(`Manifest: streams[${i}] must be a DeclarativeStream`);
     return buildStream(node, `streams[${i}]`, config, manifest.dir);
@@ -48,18 +92,7 @@ export function buildSource(manifest: LoadedManifest, config: Record<string, unk
     if (byName.has(s.name)) throw systemError(`Manifest: two streams are named ${s.name}`);
     byName.set(s.name, s);
   }
-  // Parents that are not top-level streams are built from their own definition (hidden).
-  const pending: StreamDefinition[] = [...streams];
-  while (pending.length) {
-    const stream = pending.pop()!;
-    if (stream.partitions.kind !== "substream") continue;
-    for (const link of stream.partitions.parents) {
-      if (byName.has(link.parentName)) continue;
-      const hidden = buildStream(link.parentNode, `parent of ${stream.name}`, config, manifest.dir);
-      byName.set(hidden.name, hidden);
-      pending.push(hidden);
-    }
-  }
+  addHiddenParents(streams, byName, config, manifest.dir);
   for (const stream of streams) {
     for (const deletion of stream.changeFeed?.deletions ?? []) {
       if (deletion.stream !== undefined && !byName.has(deletion.stream)) {
@@ -67,22 +100,19 @@ export function buildSource(manifest: LoadedManifest, config: Record<string, unk
       }
     }
   }
-  const check = manifest.root.check;
-  const checkStreams =
-    isNode(check) && nodeType(check) === "CheckStream" && Array.isArray(check.stream_names)
-      ? check.stream_names.map(String)
-      : [];
+  const checkStreams = isNode(root.check) ? buildWith(CHECKS, root.check, "check", undefined) : [];
   for (const name of checkStreams) {
     if (!byName.has(name)) throw systemError(`Manifest: check names stream ${name}, which does not exist`);
   }
-  return { streams, byName, checkStreams, concurrency: concurrencyOf(manifest.root, config) };
+  return { streams, byName, checkStreams, concurrency: concurrencyOf(root.concurrency_level, config) };
 }
 
-function concurrencyOf(root: ManifestNode, config: Record<string, unknown>): number {
-  const level = root.concurrency_level;
+function concurrencyOf(level: ConcurrencyLevel | undefined, config: Config): number {
   if (!isNode(level)) return 1;
-  const value = Number(interpolate(level.default_concurrency, { config }, 1));
-  const max = level.max_concurrency === undefined ? Infinity : Number(level.max_concurrency);
+  const node = asComponent(level, "ConcurrencyLevel", "concurrency_level");
+  rejectUnread(node, "ConcurrencyLevel", "concurrency_level", ["default_concurrency", "max_concurrency"]);
+  const value = Number(interpolate(node.default_concurrency, { config }, 1));
+  const max = node.max_concurrency === undefined ? Infinity : Number(node.max_concurrency);
   if (!Number.isFinite(value) || value < 1) throw systemError("Manifest: concurrency_level.default_concurrency must be >= 1");
   return Math.max(1, Math.min(Math.floor(value), max));
 }

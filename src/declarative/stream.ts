@@ -1,28 +1,37 @@
-/** DeclarativeStream with a SimpleRetriever → the definition the engine runs. */
+/**
+ * DeclarativeStream with a SimpleRetriever → the definition the engine runs: the stream's schema
+ * and primary key, how a request is built and authenticated, how pages follow each other, where
+ * the records are, which partitions the stream has, its incremental cursor and its change feed.
+ */
 import { systemError } from "../errors.js";
+import type { SimpleRetriever } from "../manifest/components.generated.js";
+import type { ExtendedDeclarativeStream } from "../manifest/extensions.js";
 import { type ChangeFeedSpec, parseChangeFeed } from "./change-feed.js";
 import { type DatetimeCursor, buildCursor } from "./cursor.js";
-import { type ManifestNode, child, isNode, nodeType, optionalChild, unsupported } from "./node.js";
+import { type Config, type Registry, asComponent, buildWith, child, optionalChild, rejectUnread } from "./node.js";
 import { type Paginator, buildPaginator } from "./paginator.js";
 import { type PartitionSpec, buildPartitionSpec, streamNameOf } from "./partition-router.js";
 import { RecordSelector } from "./record-selector.js";
-import { HttpRequester } from "./requester.js";
+import { type HttpRequester, REQUESTERS } from "./requester.js";
 import { type JsonSchema, loadSchema } from "./schema-loader.js";
 
-export interface StreamDefinition {
-  name: string;
-  /** Paths of the primary key fields, Airbyte style: [["gid"]]. Empty when none. */
-  primaryKey: string[][];
-  schema: JsonSchema;
+/** What a retriever gives the engine: requests, pages, records and partitions. */
+export interface Retrieval {
   requester: HttpRequester;
   paginator: Paginator;
   selector: RecordSelector;
   partitions: PartitionSpec;
+}
+
+export interface StreamDefinition extends Retrieval {
+  name: string;
+  /** Paths of the primary key fields, Airbyte style: [["gid"]]. Empty when none. */
+  primaryKey: string[][];
+  schema: JsonSchema;
   /** The incremental cursor, when the stream supports incremental syncs. */
   cursor: DatetimeCursor | undefined;
   /** The change feed read before each partition in incremental syncs (see change-feed.ts). */
   changeFeed: ChangeFeed | undefined;
-  node: ManifestNode;
 }
 
 export interface ChangeFeed extends Omit<ChangeFeedSpec, "streamNode" | "rereads"> {
@@ -40,42 +49,42 @@ export function normalizePrimaryKey(raw: unknown, where: string): string[][] {
   throw systemError(`Manifest: ${where}.primary_key must be a string, a list of strings or a list of lists`);
 }
 
-export function buildStream(
-  node: ManifestNode,
-  where: string,
-  config: Record<string, unknown>,
-  baseDir: string,
-): StreamDefinition {
-  if (nodeType(node) !== "DeclarativeStream") unsupported(node, where, ["DeclarativeStream"]);
-  const name = streamNameOf(node, where);
-  const at = `${where} (${name})`;
-  const retriever = child(node, "retriever", at);
-  if (nodeType(retriever) !== "SimpleRetriever") unsupported(retriever, `${at}.retriever`, ["SimpleRetriever"]);
-  const router = retriever.partition_router;
+function simpleRetriever(node: SimpleRetriever, where: string, config: Config): Retrieval {
+  rejectUnread(node, "SimpleRetriever", where, ["requester", "decoder", "record_selector", "paginator", "partition_router"]);
+  const decoder = optionalChild(node, "decoder", where);
+  if (decoder) rejectUnread(asComponent(decoder, "JsonDecoder", `${where}.decoder`), "JsonDecoder", `${where}.decoder`, []);
   return {
-    name,
-    primaryKey: normalizePrimaryKey(node.primary_key, at),
-    schema: loadSchema(optionalChild(node, "schema_loader", at), `${at}.schema_loader`, name, baseDir),
-    requester: new HttpRequester(child(retriever, "requester", `${at}.retriever`), `${at}.retriever.requester`, config),
-    paginator: buildPaginator(optionalChild(retriever, "paginator", `${at}.retriever`), `${at}.retriever.paginator`, config),
-    selector: RecordSelector.from(child(retriever, "record_selector", `${at}.retriever`), `${at}.retriever.record_selector`, config),
-    partitions: buildPartitionSpec(
-      Array.isArray(router) ? router.filter(isNode) : isNode(router) ? router : undefined,
-      `${at}.retriever.partition_router`,
-      config,
-    ),
-    cursor: buildCursor(optionalChild(node, "incremental_sync", at), `${at}.incremental_sync`, config),
-    changeFeed: buildChangeFeed(optionalChild(node, "change_feed", at), `${at}.change_feed`, config, baseDir),
-    node,
+    requester: buildWith(REQUESTERS, child(node, "requester", where), `${where}.requester`, config),
+    paginator: buildPaginator(optionalChild(node, "paginator", where), `${where}.paginator`, config),
+    selector: RecordSelector.from(child(node, "record_selector", where), `${where}.record_selector`, config),
+    partitions: buildPartitionSpec(node.partition_router, `${where}.partition_router`, config),
   };
 }
 
-function buildChangeFeed(
-  node: ManifestNode | undefined,
-  where: string,
-  config: Record<string, unknown>,
-  baseDir: string,
-): ChangeFeed | undefined {
+/** `retriever` components of a DeclarativeStream. */
+export const RETRIEVERS = {
+  SimpleRetriever: simpleRetriever,
+} satisfies Registry<Config, Retrieval>;
+
+export function buildStream(component: object, where: string, config: Config, baseDir: string): StreamDefinition {
+  const node: ExtendedDeclarativeStream = asComponent(component, "DeclarativeStream", where);
+  const name = streamNameOf(node, where);
+  const at = `${where} (${name})`;
+  rejectUnread(node, "DeclarativeStream", at, ["name", "retriever", "incremental_sync", "primary_key", "schema_loader"]);
+  const retriever = child(node, "retriever", at);
+  const primaryKey = normalizePrimaryKey(node.primary_key, at);
+  const schema = loadSchema(optionalChild(node, "schema_loader", at), `${at}.schema_loader`, name, baseDir);
+  return {
+    name,
+    primaryKey,
+    schema,
+    ...buildWith(RETRIEVERS, retriever, `${at}.retriever`, config),
+    cursor: buildCursor(optionalChild(node, "incremental_sync", at), `${at}.incremental_sync`, config),
+    changeFeed: buildChangeFeed(optionalChild(node, "change_feed", at), `${at}.change_feed`, config, baseDir),
+  };
+}
+
+function buildChangeFeed(node: object | undefined, where: string, config: Config, baseDir: string): ChangeFeed | undefined {
   const spec = parseChangeFeed(node, where);
   if (!spec) return undefined;
   const { streamNode, rereads, ...templates } = spec;

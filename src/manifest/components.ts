@@ -1,5 +1,6 @@
 /**
- * Default-type insertion and `$parameters` propagation (PROTOCOL-NOTES §2.1 step 3).
+ * Default-type insertion and `$parameters` propagation, as Airbyte's CDK does them after resolving
+ * references.
  *
  * Parameters flow from parent to child; a child's own `$parameters` override the parent's. On a
  * typed component each parameter fills the field of the same name when that field is unset or
@@ -15,6 +16,7 @@ const DEFAULT_TYPES: Record<string, string> = {
   "DeclarativeSource.spec": "Spec",
   "DeclarativeSource.streams": "DeclarativeStream",
   "DeclarativeSource.concurrency_level": "ConcurrencyLevel",
+  "Spec.config_normalization_rules": "ConfigNormalizationRules",
   "DeclarativeStream.retriever": "SimpleRetriever",
   "DeclarativeStream.schema_loader": "JsonFileSchemaLoader",
   "SimpleRetriever.requester": "HttpRequester",

@@ -1,0 +1,49 @@
+/**
+ * The manifest keys this runtime adds to Airbyte's components, written by hand next to the
+ * generated interfaces (components.generated.ts) because Airbyte's schema does not define them.
+ * Airbyte's own runtime ignores them (its components accept extra keys), so a manifest using them
+ * still loads there, without what they add. Today there is one: a DeclarativeStream's
+ * `change_feed` (what it does: src/declarative/change-feed.ts).
+ */
+import type { DeclarativeStream } from "./components.generated.js";
+
+/** A kind of deletion the feed reports. */
+export interface ChangeFeedDeletion {
+  /** Template, per feed record: the key of a record deleted since the last sync. */
+  key: string;
+  /** The stream the record is deleted from (default: the stream that owns the feed). */
+  stream?: string;
+}
+
+/** A kind of change to children that the parent's cursor does not see. */
+export interface ChangeFeedReread {
+  /** Template, per feed record: the key of a record whose children changed. */
+  key: string;
+  /** The child streams to read again for that record. */
+  streams?: string[];
+  /** Reads one record by its primary-key field (e.g. `stream_partition.gid`) when the key is missing from the listing. */
+  lookup?: DeclarativeStream;
+  /** Where a looked-up record holds its parent's key (a `/`-separated path). */
+  parent_key?: string;
+}
+
+/** `change_feed`: the feed read before each partition in incremental syncs. */
+export interface ChangeFeed {
+  /** The feed, partitioned like the stream that owns it, paginated by its token. */
+  stream: DeclarativeStream;
+  /** Template: the token to keep in state (read from any feed answer). */
+  token: string;
+  /** Template: truthy on an answer saying the token is too old (the partition is read again from the start). */
+  restart_when?: string;
+  /** Short for one deletion of the owning stream: `deletions: [{key: <deleted_key>}]`. */
+  deleted_key?: string;
+  deletions?: ChangeFeedDeletion[];
+  /** Template, per feed record: when the record was deleted. */
+  deleted_at?: string;
+  rereads?: ChangeFeedReread[];
+}
+
+/** A DeclarativeStream with this runtime's extensions. */
+export interface ExtendedDeclarativeStream extends DeclarativeStream {
+  change_feed?: ChangeFeed;
+}
