@@ -19,8 +19,6 @@ import {
 
 /** One record as the API sent it: a JSON object. */
 export type ApiRecord = Record<string, unknown>;
-/** @deprecated Use ApiRecord; kept until src/engine imports the new name. */
-export type Record_ = ApiRecord;
 
 export class RecordFilter {
   constructor(readonly condition: string) {}

@@ -10,7 +10,7 @@
  * A feed that is unavailable (ignored by the error handler) leaves the partition to its cursor.
  */
 import { valueAt } from "../declarative/record-selector.js";
-import type { Record_ } from "../declarative/record-selector.js";
+import type { ApiRecord } from "../declarative/record-selector.js";
 import type { ChangeFeed } from "../declarative/stream.js";
 import { emptyParts } from "../declarative/request-option.js";
 import { interpolateBoolean, interpolateString } from "../manifest/interpolation.js";
@@ -24,9 +24,9 @@ export interface ReadActions {
   schedule(item: NewItem): void;
   /** Schedules the partition's listing (from its start, or from the beginning after a restart). */
   scheduleListing(progress: PartitionProgress, slice: Slice, waiters: Waiter[]): void;
-  fanOut(run: StreamRun, record: Record_, slice: Slice, waiters: Waiter[], since?: Date, onlyStreams?: readonly string[]): void;
+  fanOut(run: StreamRun, record: ApiRecord, slice: Slice, waiters: Waiter[], since?: Date, onlyStreams?: readonly string[]): void;
   /** Emits a record of `run` unless its key was emitted before; false for a repeat. */
-  emitRecord(run: StreamRun, record: Record_): Promise<boolean>;
+  emitRecord(run: StreamRun, record: ApiRecord): Promise<boolean>;
 }
 
 export class FeedReader {

@@ -5,7 +5,7 @@
  * records and the next page token, a skip, or a restart of the pagination.
  */
 import { checkingRecords } from "../declarative/error-handler.js";
-import type { Record_ } from "../declarative/record-selector.js";
+import type { ApiRecord } from "../declarative/record-selector.js";
 import type { RequestParts } from "../declarative/request-option.js";
 import type { StreamDefinition } from "../declarative/stream.js";
 import type { HttpResult } from "../http/client.js";
@@ -18,7 +18,7 @@ export type Slice = Record<string, unknown>;
 
 /** One page's result, as the engine sees it. */
 export type PageResult =
-  | { kind: "page"; records: Record_[]; next: unknown; body: unknown }
+  | { kind: "page"; records: ApiRecord[]; next: unknown; body: unknown }
   /** The error handler said IGNORE: the partition yields nothing more. */
   | { kind: "ignored"; reason: string }
   /** The error handler said RESET_PAGINATION (e.g. an expired offset). */

@@ -16,7 +16,7 @@
  *   whole sync (errors.ts decides which is which).
  */
 import { valueAt } from "../declarative/record-selector.js";
-import type { Record_ } from "../declarative/record-selector.js";
+import type { ApiRecord } from "../declarative/record-selector.js";
 import { type RequestParts, emptyParts } from "../declarative/request-option.js";
 import type { DeclarativeSource } from "../declarative/source.js";
 import { type ConnectorError, asFailure, isFatal, systemError } from "../errors.js";
@@ -196,7 +196,7 @@ class ReadLoop {
    * record's own partition position), links with incremental_dependency only follow records that
    * changed since then; the change feed re-reads the rest explicitly.
    */
-  private fanOut(run: StreamRun, record: Record_, slice: Slice, waiters: Waiter[], since?: Date, onlyStreams?: readonly string[]): void {
+  private fanOut(run: StreamRun, record: ApiRecord, slice: Slice, waiters: Waiter[], since?: Date, onlyStreams?: readonly string[]): void {
     const cursor = run.def.cursor;
     const value = since && cursor ? cursor.parse(record[cursor.cursorField]) : undefined;
     const unchanged = value !== undefined && since !== undefined && value < since;
@@ -280,7 +280,7 @@ class ReadLoop {
   }
 
   /** The records of one listing page: emitted, cursor tracked, children scheduled. */
-  private async processPage(item: WorkItem, records: Record_[], next: unknown): Promise<void> {
+  private async processPage(item: WorkItem, records: ApiRecord[], next: unknown): Promise<void> {
     const { run, progress } = item;
     const cursor = run.def.cursor;
     // Below a partition read in full, every record counts as new: no client-side filter, and
@@ -340,7 +340,7 @@ class ReadLoop {
     this.schedule({ ...item, token: next });
   }
 
-  private async emitRecord(run: StreamRun, record: Record_): Promise<boolean> {
+  private async emitRecord(run: StreamRun, record: ApiRecord): Promise<boolean> {
     const key = primaryKeyOf(run.def, record);
     if (key !== undefined && !run.seen.add(key)) return false;
     if (run.selected) {

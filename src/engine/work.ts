@@ -6,7 +6,7 @@
  * count is back to zero (checkpoints.ts).
  */
 import { valueAt } from "../declarative/record-selector.js";
-import type { Record_ } from "../declarative/record-selector.js";
+import type { ApiRecord } from "../declarative/record-selector.js";
 import type { RequestParts } from "../declarative/request-option.js";
 import type { StreamDefinition } from "../declarative/stream.js";
 import { systemError } from "../errors.js";
@@ -103,7 +103,7 @@ export function newItem(item: NewItem): WorkItem {
 }
 
 /** A record's primary key as one string (composite keys as JSON); undefined without one. */
-export function primaryKeyOf(def: StreamDefinition, record: Record_): string | undefined {
+export function primaryKeyOf(def: StreamDefinition, record: ApiRecord): string | undefined {
   if (!def.primaryKey.length) return undefined;
   const parts = def.primaryKey.map((path) => valueAt(record, path));
   if (parts.some((p) => p === undefined || p === null)) return undefined;
@@ -114,16 +114,16 @@ export function primaryKeyOf(def: StreamDefinition, record: Record_): string | u
  * A record holding only `key` at the stream's primary-key path (`{gid: key}`, `{id: key}`): the
  * tombstone of a deleted record, and the parent record a re-read fans out from.
  */
-export function keyedRecord(def: StreamDefinition, key: string): Record_ {
+export function keyedRecord(def: StreamDefinition, key: string): ApiRecord {
   const [path, ...more] = def.primaryKey;
   if (path === undefined || path.length === 0 || more.length > 0) {
     throw systemError(`Manifest: stream ${def.name} needs a single-field primary_key for its change feed`);
   }
-  const record: Record_ = {};
-  let node: Record_ = record;
+  const record: ApiRecord = {};
+  let node: ApiRecord = record;
   path.forEach((segment, i) => {
     if (i === path.length - 1) node[segment] = key;
-    else node = (node[segment] = {}) as Record_;
+    else node = (node[segment] = {}) as ApiRecord;
   });
   return record;
 }

@@ -1,5 +1,5 @@
 /**
- * Airbyte's Jinja interpolation (PROTOCOL-NOTES §2.4) on top of @huggingface/jinja.
+ * Airbyte's Jinja interpolation (https://docs.airbyte.com/platform/connector-development/config-based/advanced-topics/string-interpolation) on top of @huggingface/jinja.
  *
  * - Templates are compiled once and cached by their source text.
  * - An undefined attribute or key renders as empty (as Airbyte swallows UndefinedError); an empty
@@ -197,7 +197,7 @@ class PythonLiteralParser {
 }
 
 // ---------------------------------------------------------------------------------------------
-// Macros (PROTOCOL-NOTES §2.4). Datetimes are passed around as ISO-8601 strings.
+// Macros (Airbyte's interpolation macros). Datetimes are passed around as ISO-8601 strings.
 
 function toDate(value: unknown): Date {
   if (value instanceof Date) return value;

@@ -1,5 +1,5 @@
 /**
- * `$ref` and `#/path` resolution with Airbyte's rules (PROTOCOL-NOTES §2.1 step 2):
+ * `$ref` and `#/path` resolution with Airbyte's rules (https://docs.airbyte.com/platform/connector-development/config-based/understanding-the-yaml-file/reference):
  * - a string starting with `#/` is replaced by the value at that path;
  * - an object with `$ref` becomes the referenced object shallow-merged with its own keys
  *   (local keys win);
