@@ -57,7 +57,15 @@ export function createRuntime(
   return {
     source,
     settings,
-    env: { http, rate, emitter, config, maxRateLimitRetries: MAX_RATE_LIMIT_WAITS, backoffBaseSeconds: settings.backoffBaseSeconds },
+    env: {
+      http,
+      rate,
+      // A sync reports waits as stream statuses (the read loop replaces this); a check logs them.
+      onRateLimited: (stream, resumeAt) => emitter.log("INFO", `Rate limited while reading ${stream}; resuming at ${new Date(resumeAt).toISOString()}`),
+      config,
+      maxRateLimitRetries: MAX_RATE_LIMIT_WAITS,
+      backoffBaseSeconds: settings.backoffBaseSeconds,
+    },
     close: () => http.close(),
   };
 }

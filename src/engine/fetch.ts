@@ -12,7 +12,6 @@ import type { HttpResult } from "../http/client.js";
 import type { Clock } from "../http/clock.js";
 import type { RateController } from "../http/rate-controller.js";
 import { describeAnswer, send } from "../http/sender.js";
-import type { SyncEmitter } from "../protocol/emitter.js";
 
 export type Slice = Record<string, unknown>;
 
@@ -28,7 +27,8 @@ export interface FetchEnvironment {
   /** GETs a URL (an HttpClient, or a fake in tests). */
   http: { get(url: string, headers: Record<string, string>): Promise<HttpResult> };
   rate: RateController;
-  emitter: SyncEmitter;
+  /** Told when a 429 pauses the requests of `stream`, with the epoch ms at which they resume. */
+  onRateLimited: (stream: string, resumeAt: number) => Promise<void>;
   config: Record<string, unknown>;
   /** Upper bound on waits for 429s for one request, so a permanently limited token ends. */
   maxRateLimitRetries: number;
@@ -64,7 +64,7 @@ export async function fetchPage(
       rate: env.rate,
       limits: { maxRateLimitWaits: env.maxRateLimitRetries, backoffBaseSeconds: env.backoffBaseSeconds },
       what: `${stream.name} (${describeSlice(slice)})`,
-      onRateLimited: (resumeAt) => env.emitter.rateLimited(stream.name, resumeAt),
+      onRateLimited: (resumeAt) => env.onRateLimited(stream.name, resumeAt),
       ...(env.clock ? { clock: env.clock } : {}),
     },
   );

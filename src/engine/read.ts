@@ -76,7 +76,16 @@ class ReadLoop {
 
   constructor(private readonly options: ReadOptions) {
     this.emitter = options.emitter;
-    this.env = withStatusesForCatalogStreams(options.env, options.emitter, new Set(options.selected));
+    // Stream statuses are for catalog streams only: a stream read just to feed its children
+    // reports a rate limit as a log line.
+    const selected = new Set(options.selected);
+    this.env = {
+      ...options.env,
+      onRateLimited: (stream, resumeAt) =>
+        selected.has(stream)
+          ? this.emitter.rateLimited(stream, resumeAt)
+          : this.emitter.log("INFO", `Rate limited while reading ${stream}; resuming at ${new Date(resumeAt).toISOString()}`),
+    };
     this.runs = planRuns(options.source, {
       selected: options.selected,
       incremental: options.incremental ?? new Set(),
@@ -366,24 +375,4 @@ class ReadLoop {
     this.fatal ??= error;
     this.scheduler.stop();
   }
-}
-
-/**
- * Stream statuses are for catalog streams only: a stream read just to feed its children reports
- * a rate limit as a log line.
- */
-function withStatusesForCatalogStreams(env: FetchEnvironment, emitter: SyncEmitter, selected: ReadonlySet<string>): FetchEnvironment {
-  return {
-    ...env,
-    emitter: {
-      record: (stream, data) => emitter.record(stream, data),
-      state: (stream, state) => emitter.state(stream, state),
-      streamStatus: (stream, status) => emitter.streamStatus(stream, status),
-      log: (level, message) => emitter.log(level, message),
-      rateLimited: (stream, quotaReset) =>
-        selected.has(stream)
-          ? emitter.rateLimited(stream, quotaReset)
-          : emitter.log("INFO", `Rate limited while reading ${stream}; resuming at ${new Date(quotaReset).toISOString()}`),
-    },
-  };
 }

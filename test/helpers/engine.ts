@@ -125,7 +125,7 @@ export async function runEngine(manifestText: string, handler: (request: FakeReq
   const env: FetchEnvironment = {
     http,
     rate: new RateController({ initialRate: 1_000_000, maxRate: 1_000_000, maxConcurrency: options.concurrency ?? 4 }),
-    emitter,
+    onRateLimited: (stream, resumeAt) => emitter.rateLimited(stream, resumeAt),
     config,
     maxRateLimitRetries: 3,
     backoffBaseSeconds: 0,
