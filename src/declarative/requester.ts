@@ -11,7 +11,7 @@ import type {
   QueryProperties as QueryPropertiesNode,
 } from "../manifest/components.generated.js";
 import { type InterpolationContext, assertTemplate, interpolateString } from "../manifest/interpolation.js";
-import { type Authenticator, buildAuthenticator } from "./authenticator.js";
+import { type Authenticator, buildAuthenticator, configFieldOf } from "./authenticator.js";
 import { type ErrorHandler, buildErrorHandler } from "./error-handler.js";
 import {
   type Config,
@@ -131,6 +131,11 @@ export class HttpRequester {
    */
   selectFields(fields: Iterable<string> | undefined): void {
     this.selectedFields = fields ? new Set(fields) : undefined;
+  }
+
+  /** The config field the base URL comes from (`base_url`), for messages; undefined if none. */
+  urlBaseConfigField(): string | undefined {
+    return configFieldOf(this.urlBase);
   }
 
   /** The interpolation context of a request for `slice` and `nextPageToken`. */

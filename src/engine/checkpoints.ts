@@ -56,6 +56,8 @@ export class CheckpointTracker {
   async finish(run: StreamRun): Promise<void> {
     if (run.done || run.pending > 0 || run.openPartitions > 0 || run.parents.some((p) => !p.done)) return;
     run.done = true;
+    const skipped = run.skips.summary(run.name);
+    if (skipped !== undefined) await this.emitter.log("WARN", skipped);
     const broken = run.failure !== undefined || run.ancestors().some((a) => a.failure) || this.halted();
     if (!broken) run.cursorState?.finish();
     if (run.selected) {

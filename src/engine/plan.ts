@@ -9,6 +9,7 @@
  * partition the oldest position wins, so every consumer gets everything it has not seen.
  */
 import { KeySet } from "./key-set.js";
+import { SkipTally } from "./skips.js";
 import type { ParentLink } from "../declarative/partition-router.js";
 import type { DeclarativeSource } from "../declarative/source.js";
 import type { StreamDefinition } from "../declarative/stream.js";
@@ -35,6 +36,8 @@ export class StreamRun {
   /** Partition values already scheduled, by partition field: child de-duplication. */
   private readonly scheduled = new Map<string, KeySet>();
   records = 0;
+  /** Its partitions, and those the error handler skipped. */
+  readonly skips = new SkipTally();
   /** Set when this stream's partitions start from saved positions. */
   cursorState: CursorState | undefined;
   /** Incremental partitions whose position is not settled yet (they wait for their descendants). */

@@ -19,7 +19,7 @@ import { valueAt } from "../declarative/record-selector.js";
 import type { ApiRecord } from "../declarative/record-selector.js";
 import { type RequestParts, emptyParts } from "../declarative/request-option.js";
 import type { DeclarativeSource } from "../declarative/source.js";
-import { type ConnectorError, asFailure, isFatal, systemError } from "../errors.js";
+import { type ConnectorError, asFailure, configError, isFatal, systemError } from "../errors.js";
 import type { SyncEmitter } from "../protocol/emitter.js";
 import { CheckpointTracker } from "./checkpoints.js";
 import { FeedReader } from "./feed-reader.js";
@@ -148,6 +148,7 @@ class ReadLoop {
 
   /** A new partition of `run`; incremental ones start at their saved position (feed first). */
   private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, waiters: Waiter[]): void {
+    run.skips.partitions++;
     const cursor = run.def.cursor;
     if (!run.cursorState || !cursor) {
       this.schedule({ run, slice, extra, waiters });
@@ -265,14 +266,33 @@ class ReadLoop {
     const feed = run.def.changeFeed;
     if (item.kind === "feed") return this.feeds.page(item, outcome, feed!);
     if (item.kind === "lookup") return this.feeds.lookup(item, outcome, feed!);
-    if (outcome.kind === "ignored") {
-      await this.emitter.log("WARN", `Skipped ${run.name} (${describeSlice(item.slice)}): ${outcome.reason}`);
-      return;
-    }
+    if (outcome.kind === "ignored") return this.skip(item, outcome.reason);
     if (outcome.kind === "reset") return this.restart(item, outcome.reason);
     await this.processPage(item, outcome.records, outcome.next);
     if (outcome.next !== undefined) return this.nextPage(item, outcome.next);
     if (item.progress?.feed && feed) this.feeds.scheduleRereads(item, feed);
+  }
+
+  /**
+   * The error handler skips this partition. A stream without parents that is read whole is what
+   * every other stream hangs from: skipping it would end the sync "successfully" with nothing,
+   * so that is a config_error naming where the API is and whose credentials are used.
+   */
+  private async skip(item: WorkItem, reason: string): Promise<void> {
+    const { run } = item;
+    if (run.parents.length === 0 && run.def.partitions.kind === "single") {
+      const base = run.def.requester.urlBaseConfigField();
+      const where = base ? `the config's ${base}` : "the API's base URL";
+      this.fail(
+        item,
+        configError(
+          `Could not read ${run.name}, which every other stream reads from (${reason}): nothing would sync. ` +
+            `Check ${where} and that the credentials may read ${run.name}.`,
+        ),
+      );
+      return;
+    }
+    if (run.skips.add(reason)) await this.emitter.log("WARN", `Skipped ${run.name} (${describeSlice(item.slice)}): ${reason}`);
   }
 
   /** The partition's offset expired: once, it is read again from its first page. */

@@ -23,7 +23,7 @@ definitions:
       backoff_strategies: [{ type: ConstantBackoffStrategy, backoff_time_in_seconds: 0 }]
       response_filters:
         - { type: HttpResponseFilter, error_message_contains: "token has expired", action: RESET_PAGINATION }
-        - { type: HttpResponseFilter, http_codes: [403], action: IGNORE, error_message: "No access" }
+        - { type: HttpResponseFilter, http_codes: [403, 404], action: IGNORE, error_message: "No access" }
         - { type: HttpResponseFilter, http_codes: [500], action: RETRY }
   paginator:
     type: DefaultPaginator

@@ -44,6 +44,39 @@ describe("a full read", () => {
   });
 });
 
+describe("skipped partitions", () => {
+  const forbidden = { status: 403, body: { errors: [{ message: "Forbidden" }] } };
+
+  it("a stream every other stream reads from that answers 403 or 404 fails the sync as a config_error: no empty success", async () => {
+    for (const status of [403, 404]) {
+      const root = (r: FakeRequest) => (r.path === "/folders" ? { status, body: { errors: [{ message: "No" }] } } : undefined);
+      const { emitter, result } = await runEngine(MANIFEST, api(world(), root), { selected: ["folders", "items", "notes"] });
+      expect(result.failures.map((f) => [f.stream, f.error.failureType])).toEqual([["folders", "config_error"]]);
+      expect(result.failures[0]!.error.message).toMatch(/Could not read folders, which every other stream reads from .*nothing would sync\. Check the config's base_url/);
+      for (const stream of ["folders", "items", "notes"]) expect(emitter.statuses(stream).at(-1), stream).toBe("INCOMPLETE");
+    }
+  });
+
+  it("a stream whose every partition is skipped says so in one line with the count and the reason", async () => {
+    const noItems = (r: FakeRequest) => (r.path.endsWith("/items") ? forbidden : undefined);
+    const { emitter, result } = await runEngine(MANIFEST, api(world(), noItems), { selected: ["items"] });
+    expect(result.failures).toEqual([]);
+    expect(emitter.logs("WARN").filter((w) => w.startsWith("Skipped every partition"))).toEqual([
+      "Skipped every partition of items (3), so it has no records: No access (HTTP 403: Forbidden) (3 times)",
+    ]);
+  });
+
+  it("logs the first five skips one by one, then sums up the rest by reason", async () => {
+    const w = world();
+    w.folders = Array.from({ length: 12 }, (_, i) => ({ id: `g${i}` }));
+    const someForbidden = (r: FakeRequest) => (/^\/folders\/g([0-9]|10)\/items$/.test(r.path) ? forbidden : undefined);
+    const { emitter } = await runEngine(MANIFEST, api(w, someForbidden), { selected: ["items"] });
+    const warnings = emitter.logs("WARN");
+    expect(warnings.filter((m) => m.startsWith("Skipped items ("))).toHaveLength(5);
+    expect(warnings.filter((m) => m.startsWith("Skipped 11 of 12 partitions of items: No access (HTTP 403: Forbidden) (11 times)"))).toHaveLength(1);
+  });
+});
+
 describe("pagination guards", () => {
   it("fails a partition whose next-page token repeats instead of looping", async () => {
     const loop = (r: FakeRequest) => (r.path === "/folders/f1/items" ? page([{ id: "i1", updated: "2024-01-01T00:00:00Z" }], "same") : undefined);

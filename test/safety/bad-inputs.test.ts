@@ -11,8 +11,8 @@
  * its rows also run `read` on the check stream with the same config, whose TRACE shows the
  * failure type.
  *
- * A 402/403/404 is a failed check but, during a read, a skipped partition: rows marked
- * `readSkips` expect that read to succeed with a WARN naming the reason.
+ * A 402/403/404 on a partition is skipped during a read; on the stream every other one reads
+ * from (workspaces) it fails the read too, as a config_error: no empty "success".
  */
 import { afterAll, beforeAll, describe, it } from "vitest";
 import { type AirbyteMessage, type CliResult, runAirbyte, tempDir, writeJson } from "../helpers/cli.js";
@@ -42,8 +42,6 @@ interface Row {
   exit: number;
   /** The row must not send a single request (default: true for rows without `api`). */
   noRequest?: boolean;
-  /** `check` fails, but `read` skips the stream with a WARN and succeeds (402/403/404). */
-  readSkips?: boolean;
 }
 
 const PAT = (base: string, extra: Record<string, unknown> = {}, credentials: Record<string, unknown> = {}): Record<string, unknown> => ({
@@ -196,10 +194,18 @@ const ROWS: Row[] = [
     name: "403 on check (the token cannot read workspaces)",
     command: "check",
     api: workspacesAnswer(json(403, { errors: [{ message: "Forbidden" }] })),
-    message: /These credentials cannot read workspaces: .*HTTP 403: Forbidden/,
+    // read: no "successful" empty sync when the stream every other one hangs from is forbidden.
+    message: /(These credentials cannot read workspaces: |Could not read workspaces, which every other stream reads from ).*HTTP 403: Forbidden/,
     failureType: "config_error",
     exit: 0,
-    readSkips: true,
+  },
+  {
+    name: "base_url without /api/1.0: every route 404s",
+    command: "read",
+    api: workspacesAnswer(json(404, { errors: [{ message: "Not Found" }] })),
+    message: /Could not read workspaces, which every other stream reads from .*HTTP 404: Not Found.*nothing would sync\. Check the config's base_url/,
+    failureType: "config_error",
+    exit: 1,
   },
   // --- the OAuth token endpoint ---------------------------------------------------------------------
   { name: "token endpoint missing (404 HTML): base_url is not Asana", command: "check", config: OAUTH, api: [{ method: "POST", path: "/-/oauth_token", answer: html(404, "<h1>Not Found</h1>") }], message: /token endpoint http:\/\/127\.0\.0\.1:\d+\/r\d+\/-\/oauth_token answered HTTP 404: there is no OAuth token endpoint at that address\. Check base_url/, failureType: "config_error", exit: 0 },
@@ -262,16 +268,9 @@ describe("bad inputs", () => {
         // The failure type of the same input, from read's TRACE on the check stream.
         const read = await runRow(row, i, "read");
         const readErrors = errorsOf(read.messages);
-        if (row.readSkips) {
-          expect(read.code).toBe(0);
-          expect(readErrors).toEqual([]);
-          const warnings = read.messages.filter((m) => m.type === "LOG" && m.log!.level === "WARN").map((m) => m.log!.message);
-          expect(warnings.join("\n")).toMatch(/HTTP 403: Forbidden/);
-        } else {
-          expect(readErrors.length, "read reports the same problem as a TRACE error").toBeGreaterThan(0);
-          expect(readErrors[0]!.failure_type).toBe(row.failureType);
-          expect(readErrors[0]!.message).toMatch(row.message);
-        }
+        expect(readErrors.length, "read reports the same problem as a TRACE error").toBeGreaterThan(0);
+        expect(readErrors[0]!.failure_type).toBe(row.failureType);
+        expect(readErrors[0]!.message).toMatch(row.message);
       } else {
         expect(errors.length, "at least one TRACE error").toBeGreaterThan(0);
         expect(errors[0]!.message).toMatch(row.message);
