@@ -5,12 +5,14 @@
  * mid-partition checkpoint). A stream is finished when its own work is done and every parent is
  * finished; then its final STATE and COMPLETE status go out, after all its records. A failed
  * stream, or a sync that hit a fatal error, vouches for nothing more: no position moves, no state
- * is sent. This is the role of the CDK's cursor `close_partition`, for a tree of streams.
+ * is sent. This is the role of the CDK's cursor `close_partition`, for a tree of streams. A
+ * selected full-refresh stream with partitions checkpoints the partitions it completed
+ * (full-refresh.ts), and its final state says "no position" again.
  */
 import type { SyncEmitter } from "../protocol/emitter.js";
 import type { StreamRun } from "./plan.js";
 import type { Resume, StateBlob } from "./state.js";
-import type { PageMark, PartitionProgress, Waiter } from "./work.js";
+import type { FullRefreshPartition, PageMark, PartitionProgress, Waiter } from "./work.js";
 
 export class CheckpointTracker {
   constructor(
@@ -32,6 +34,7 @@ export class CheckpointTracker {
       waiter.outstanding--;
       if (waiter.outstanding > 0) continue;
       if (waiter.kind === "partition") await this.partitionDone(waiter);
+      else if (waiter.kind === "full") await this.fullRefreshPartitionDone(waiter);
       else if (waiter.sealed) await this.pageDone(waiter);
     }
   }
@@ -46,10 +49,16 @@ export class CheckpointTracker {
   /** Sends `run`'s state unless it is not incremental, failed, or checkpointed too recently. */
   async checkpoint(run: StreamRun, force: boolean): Promise<void> {
     if (!run.selected || !run.incremental || run.failure) return;
-    const now = Date.now();
-    if (!force && now - run.lastCheckpoint < this.intervalMs) return;
-    run.lastCheckpoint = now;
+    if (!force && !this.due(run)) return;
     await this.emitter.state(run.name, stateOf(run));
+  }
+
+  /** True (and the clock of `run`'s checkpoints restarted) when a checkpoint may go out now. */
+  private due(run: StreamRun): boolean {
+    const now = Date.now();
+    if (now - run.lastCheckpoint < this.intervalMs) return false;
+    run.lastCheckpoint = now;
+    return true;
   }
 
   /** Ends `run` if nothing of it is left and its parents are finished, then its children. */
@@ -95,6 +104,15 @@ export class CheckpointTracker {
     if (!resume || progress.noResume || progress.failed || progress.run.failure || this.halted()) return;
     progress.run.cursorState!.inProgress(progress.partition, progress.saved, resume);
     for (const run of [progress.run, ...progress.run.descendants()]) await this.checkpoint(run, false);
+  }
+
+  /** A resumable full-refresh partition and everything under it are emitted: checkpoint the list. */
+  private async fullRefreshPartitionDone(waiter: FullRefreshPartition): Promise<void> {
+    const { run } = waiter;
+    // A finished stream has sent its final "no position" state: nothing may follow it.
+    if (waiter.failed || run.failure || run.done || this.halted() || !run.fullRefresh) return;
+    run.fullRefresh.markComplete(waiter.partition);
+    if (this.due(run)) await this.emitter.state(run.name, run.fullRefresh.snapshot());
   }
 
   private async partitionDone(progress: PartitionProgress): Promise<void> {

@@ -8,6 +8,7 @@
  * come from its own state and from the `parent_state` its incremental descendants saved; per
  * partition the oldest position wins, so every consumer gets everything it has not seen.
  */
+import { FullRefreshResume } from "./full-refresh.js";
 import { KeySet } from "./key-set.js";
 import { SkipTally } from "./skips.js";
 import type { ParentLink } from "../declarative/partition-router.js";
@@ -38,6 +39,8 @@ export class StreamRun {
   records = 0;
   /** Its partitions, and those the error handler skipped. */
   readonly skips = new SkipTally();
+  /** Set for a selected, partitioned full-refresh stream: which partitions are complete. */
+  fullRefresh: FullRefreshResume | undefined;
   /** Set when this stream's partitions start from saved positions. */
   cursorState: CursorState | undefined;
   /** Incremental partitions whose position is not settled yet (they wait for their descendants). */
@@ -123,6 +126,9 @@ export function planRuns(source: DeclarativeSource, options: PlanOptions): Map<s
   const depthOf = (run: StreamRun): number => (run.parents.length ? 1 + Math.max(...run.parents.map(depthOf)) : 0);
   for (const run of runs.values()) run.depth = depthOf(run);
   for (const run of runs.values()) run.cursorState = cursorStateFor(run, options.states);
+  for (const run of runs.values()) {
+    if (run.selected && !run.incremental && run.def.partitions.kind !== "single") run.fullRefresh = new FullRefreshResume(options.states.get(run.name));
+  }
   return runs;
 }
 

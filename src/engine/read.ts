@@ -147,15 +147,20 @@ class ReadLoop {
   }
 
   /** A new partition of `run`; incremental ones start at their saved position (feed first). */
-  private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, waiters: Waiter[]): void {
+  private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, parentWaiters: Waiter[]): void {
     run.skips.partitions++;
-    const cursor = run.def.cursor;
-    if (!run.cursorState || !cursor) {
-      this.schedule({ run, slice, extra, waiters });
-      return;
-    }
     const { extra_fields: _extraFields, ...partition } = slice;
     void _extraFields;
+    // A resumed full refresh: a partition emitted before is not emitted again (nor read at all,
+    // unless children need its records).
+    const quiet = run.fullRefresh?.isComplete(partition) ?? false;
+    if (quiet && run.children.length === 0) return;
+    const waiters = run.fullRefresh && !quiet ? [...parentWaiters, { kind: "full" as const, run, partition, outstanding: 0, failed: false }] : parentWaiters;
+    const cursor = run.def.cursor;
+    if (!run.cursorState || !cursor) {
+      this.schedule({ run, slice, extra, waiters, quiet });
+      return;
+    }
     const feed = run.def.changeFeed;
     const saved = run.cursorState.positionOf(partition);
     const resume = run.cursorState.perPartition ? resumeOf(saved) : undefined;
@@ -176,11 +181,12 @@ class ReadLoop {
       pages: 0,
       marks: [],
       noResume: !run.cursorState.perPartition,
+      quiet,
     };
     run.openPartitions++;
     const withSelf = [...waiters, progress];
     if (feed) {
-      this.schedule({ run, kind: "feed", def: feed.feed, slice, extra: emptyParts(), token: saved?.extra.sync, progress, waiters: withSelf });
+      this.schedule({ run, kind: "feed", def: feed.feed, slice, extra: emptyParts(), token: saved?.extra.sync, progress, waiters: withSelf, quiet });
     } else {
       this.scheduleListing(progress, slice, withSelf);
     }
@@ -198,7 +204,7 @@ class ReadLoop {
     // Continue after the pages a previous sync finished, if its token belongs to this very listing.
     const resume = progress.resumeFrom?.from === from ? progress.resumeFrom : undefined;
     if (resume) progress.pages = resume.pages;
-    this.schedule({ run: progress.run, slice, extra, progress, waiters, token: resume?.token });
+    this.schedule({ run: progress.run, slice, extra, progress, waiters, token: resume?.token, quiet: progress.quiet });
   }
 
   /**
@@ -326,7 +332,7 @@ class ReadLoop {
         const key = primaryKeyOf(run.def, record);
         if (progress.feed && key !== undefined) progress.feed.listed.add(key);
       }
-      if (!(await this.emitRecord(run, record))) continue;
+      if (!(await this.emitRecord(run, record, item.quiet))) continue;
       if (run.children.length) this.fanOut(run, record, item.slice, waiters, fullRead ? undefined : progress?.start);
     }
     if (mark) await this.tracker.seal(mark);
@@ -369,10 +375,11 @@ class ReadLoop {
     this.schedule({ ...item, token: next });
   }
 
-  private async emitRecord(run: StreamRun, record: ApiRecord): Promise<boolean> {
+  /** Emits a record unless its key was seen (false then); a quiet one only counts as seen. */
+  private async emitRecord(run: StreamRun, record: ApiRecord, quiet = false): Promise<boolean> {
     const key = primaryKeyOf(run.def, record);
     if (key !== undefined && !run.seen.add(key)) return false;
-    if (run.selected) {
+    if (run.selected && !quiet) {
       run.records++;
       await this.emitter.record(run.name, record);
     }

@@ -39,6 +39,8 @@ export interface PartitionProgress {
   marks: PageMark[];
   /** Mid-partition checkpoints are off (the listing restarted, or its tokens are not strings). */
   noResume: boolean;
+  /** A full-refresh partition a resumed sync had emitted: read, not emitted (WorkItem.quiet). */
+  quiet: boolean;
 }
 
 /**
@@ -60,8 +62,23 @@ export interface PageMark {
   failed: boolean;
 }
 
-/** What waits for a work item to finish: incremental partitions and their listing pages. */
-export type Waiter = PartitionProgress | PageMark;
+/**
+ * A partition of a selected full-refresh stream that can be resumed (full-refresh.ts): complete
+ * once its own pages and everything read because of them are done.
+ */
+export interface FullRefreshPartition {
+  kind: "full";
+  run: StreamRun;
+  partition: Slice;
+  outstanding: number;
+  failed: boolean;
+}
+
+/**
+ * What waits for a work item to finish: incremental partitions, their listing pages, and
+ * resumable full-refresh partitions.
+ */
+export type Waiter = PartitionProgress | PageMark | FullRefreshPartition;
 
 /** What the change feed of one partition found (feed-reader.ts). */
 export interface FeedProgress {
@@ -93,6 +110,11 @@ export interface WorkItem {
   waiters: Waiter[];
   /** Lookups: which reread rule asked for it. */
   reread?: number;
+  /**
+   * A partition a resumed sync had already emitted: read for its children, not emitted again
+   * (its keys still count as seen).
+   */
+  quiet?: boolean;
 }
 
 /** What a caller gives to schedule an item; the rest defaults to a first listing page. */

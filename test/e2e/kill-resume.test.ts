@@ -55,6 +55,20 @@ function killPoints(total: number, count: number, seed: number): number[] {
   return points;
 }
 
+/** Prints the records emitted more than once across the killed and the resumed run. */
+function reportDuplicates(label: string, runs: AirbyteMessage[][]): void {
+  let emitted = 0;
+  const unique = new Set<string>();
+  for (const messages of runs) {
+    for (const m of messages) {
+      if (m.type !== "RECORD") continue;
+      emitted++;
+      unique.add(`${m.record!.stream}:${String(m.record!.data.gid)}`);
+    }
+  }
+  console.log(`${label}: ${emitted} records emitted for ${unique.size} distinct, ${emitted - unique.size} duplicates`);
+}
+
 async function checkResume(baseState: unknown[] | undefined, base: AirbyteMessage[], total: number, seed: number): Promise<void> {
   for (const killAfter of killPoints(total, 4, seed)) {
     const stateFile = baseState ? writeJson(dir, `base-${seed}-${killAfter}.json`, baseState) : undefined;
@@ -67,6 +81,7 @@ async function checkResume(baseState: unknown[] | undefined, base: AirbyteMessag
     const resumeFile = writeJson(dir, `resume-${seed}-${killAfter}.json`, [...merged.values()]);
     const resumed = await runAirbyte(["read", "--config", config, "--catalog", catalog, "--state", resumeFile]);
     expect(resumed.code, resumed.stderr).toBe(0);
+    reportDuplicates(`kill at line ${killAfter} of ${total}${baseState ? " (incremental)" : ""}`, [partial, resumed.messages]);
     for (const stream of CHECKED) {
       const table = new Map<string, Record<string, unknown>>();
       for (const messages of [base, partial, resumed.messages]) applyToTable(table, messages, stream);
