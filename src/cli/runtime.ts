@@ -53,6 +53,7 @@ export function createRuntime(
     initialRate: settings.initialRate,
     maxRate: settings.maxRate,
     maxConcurrency: settings.concurrency,
+    maxPauseSeconds: settings.maxRetryAfterSeconds,
   });
   return {
     source,

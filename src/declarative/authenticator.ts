@@ -49,16 +49,36 @@ export function configFieldOf(template: string): string | undefined {
   return keys.length ? keys.join(".") : undefined;
 }
 
-function requiredSecret(template: string, config: Config, where: string, what: string): string {
-  const value = interpolateString(template, { config });
-  if (!value.trim()) {
-    const field = configFieldOf(template);
+/**
+ * The first character of `value` an HTTP header cannot carry (a control character, or one beyond
+ * Latin-1 such as a zero-width space pasted along with a token), as `U+200B at position 12`.
+ */
+export function headerUnsafeCharacter(value: string): string | undefined {
+  let position = 0;
+  for (const char of value) {
+    position++;
+    const code = char.codePointAt(0)!;
+    if (code > 0xff || code === 0x7f || (code < 0x20 && code !== 0x09)) {
+      return `U+${code.toString(16).toUpperCase().padStart(4, "0")} at position ${position}`;
+    }
+  }
+  return undefined;
+}
+
+/** A secret from the config, trimmed: a config_error naming its field when it is empty or cannot go in a header. */
+function requiredSecret(template: string, config: Config, where: string, what: string, inHeader = true): string {
+  const value = interpolateString(template, { config }).trim();
+  const field = configFieldOf(template);
+  const named = field ? `The ${what} (${field})` : `The ${what}`;
+  if (!value) throw configError(`${named} is missing or empty in the config`, `${where} rendered an empty value`);
+  const unsafe = inHeader ? headerUnsafeCharacter(value) : undefined;
+  if (unsafe) {
     throw configError(
-      field ? `The ${what} (${field}) is missing or empty in the config` : `The ${what} is missing or empty in the config`,
-      `${where} rendered an empty value`,
+      `${named} contains a character an HTTP header cannot carry (${unsafe}); copy it again without it`,
+      `${where} rendered a value that is not a valid header value`,
     );
   }
-  return value.trim();
+  return value;
 }
 
 export function buildAuthenticator(node: object | undefined, where: string, config: Config): Authenticator {
@@ -88,7 +108,8 @@ function apiKey(node: ApiKeyAuthenticator, where: string, config: Config): Authe
 
 function basic(node: BasicHttpAuthenticator, where: string, config: Config): Authenticator {
   rejectUnread(node, "BasicHttpAuthenticator", where, ["username", "password"]);
-  const user = requiredSecret(optionalString(node, "username", where) ?? "", config, where, "username");
+  // Base64 carries any character: the username and password are not header values themselves.
+  const user = requiredSecret(optionalString(node, "username", where) ?? "", config, where, "username", false);
   const password = interpolateString(optionalString(node, "password", where) ?? "", { config });
   const encoded = Buffer.from(`${user}:${password}`).toString("base64");
   for (const value of [user, password, encoded]) secrets.add(value);

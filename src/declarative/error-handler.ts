@@ -69,6 +69,17 @@ export function errorMessageOf(body: unknown): string | undefined {
   return undefined;
 }
 
+/**
+ * A 3xx: the requests go to the wrong place (redirects are never followed, so the credentials
+ * never leave for another host). Names the Location, without its query.
+ */
+function redirectProblem(answer: HttpAnswer): string {
+  const location = answer.headers.location?.replace(/[?#].*$/s, "");
+  return location
+    ? `the base URL is wrong: the server redirects to ${location} (HTTP ${answer.status})`
+    : `the base URL is wrong: the server answers HTTP ${answer.status}, a redirect without a Location`;
+}
+
 function defaultResolution(answer: HttpAnswer): Resolution {
   const s = answer.status;
   if (s === 0) return { action: "RETRY", failureType: "transient_error" };
@@ -77,6 +88,7 @@ function defaultResolution(answer: HttpAnswer): Resolution {
       ? { action: "RETRY", failureType: "transient_error", problem: "The response body is not valid JSON" }
       : { action: "SUCCESS", failureType: "system_error" };
   }
+  if (s >= 300 && s < 400) return { action: "FAIL", failureType: "config_error", problem: redirectProblem(answer) };
   if (s === 401 || s === 403) return { action: "FAIL", failureType: "config_error" };
   if (s === 408) return { action: "RETRY", failureType: "transient_error" };
   if (s === 429) return { action: "RATE_LIMITED", failureType: "transient_error" };
@@ -122,6 +134,20 @@ function buildFilter(node: ManifestNode, where: string, config: Record<string, u
   };
 }
 
+/**
+ * A wait header's value in seconds (Retry-After's two forms): a number of seconds, or an HTTP date
+ * (the seconds from `nowMs` until then, 0 for a date past). Undefined when absent or neither.
+ */
+export function headerWaitSeconds(raw: string | undefined, nowMs: number): number | undefined {
+  const text = raw?.trim();
+  if (!text) return undefined;
+  const seconds = Number(text);
+  if (Number.isFinite(seconds)) return seconds >= 0 ? seconds : undefined;
+  // An HTTP date names its weekday or month: a bare number was handled above.
+  const date = /[A-Za-z]/.test(text) ? Date.parse(text) : NaN;
+  return Number.isFinite(date) ? Math.max(0, (date - nowMs) / 1000) : undefined;
+}
+
 type Backoff = (answer: HttpAnswer, attempt: number) => number | undefined;
 
 function buildBackoff(node: ManifestNode, where: string, config: Record<string, unknown>): Backoff {
@@ -141,9 +167,9 @@ function buildBackoff(node: ManifestNode, where: string, config: Record<string, 
         const raw = answer.headers[header];
         if (raw === undefined) return undefined;
         const match = regex?.exec(raw);
-        const text = regex ? (match?.[1] ?? match?.[0]) : raw;
-        const seconds = Number(text);
-        if (!Number.isFinite(seconds) || seconds < 0) return undefined;
+        // Without a regex, the header may be an HTTP date too (Retry-After's other form).
+        const seconds = regex ? Number(match?.[1] ?? match?.[0]) : headerWaitSeconds(raw, Date.now());
+        if (seconds === undefined || !Number.isFinite(seconds) || seconds < 0) return undefined;
         return max !== undefined ? Math.min(seconds, max) : seconds;
       };
     }

@@ -31,8 +31,10 @@ export interface RuntimeSettings {
   initialRate: number;
   /** Rate ceiling (req/s): `max_requests_per_second`, else the manifest's `api_budget`, else the spec's default. */
   maxRate: number;
-  /** Headers and body timeout of one request: `request_timeout_seconds`, in ms. */
+  /** Total deadline of one request (sending to the last byte): `request_timeout_seconds`, in ms. */
   requestTimeoutMs: number;
+  /** The longest Retry-After waited for (s): `max_retry_after_seconds`; a longer one fails the request. */
+  maxRetryAfterSeconds: number;
   /** Base of the exponential backoff between retries (test hook; 1 s). */
   backoffBaseSeconds: number;
   /** Minimum time between two checkpoints of a stream (test hook; 1 s). */
@@ -58,6 +60,7 @@ export const USER_SETTINGS = {
   initialRate: { key: "requests_per_second", bound: "positive" },
   maxRate: { key: "max_requests_per_second", bound: "positive" },
   requestTimeoutSeconds: { key: "request_timeout_seconds", bound: "positive" },
+  maxRetryAfterSeconds: { key: "max_retry_after_seconds", bound: "positive" },
 } as const satisfies Record<string, UserSetting>;
 
 /** The test-only knobs: underscore keys, absent from the spec, with the values users always get. */
@@ -127,7 +130,7 @@ export function runtimeSettings(
   source: DeclarativeSource,
   config: Record<string, unknown>,
 ): RuntimeSettings {
-  const { initialRate, maxRate, requestTimeoutSeconds } = USER_SETTINGS;
+  const { initialRate, maxRate, requestTimeoutSeconds, maxRetryAfterSeconds } = USER_SETTINGS;
   // Without a configured ceiling, the API's own limit as the manifest's api_budget declares it.
   const ceiling = configNumber(config, maxRate.key, maxRate.bound) ?? budgetRate(root, config) ?? specDefault(spec, maxRate.key);
   return {
@@ -135,6 +138,7 @@ export function runtimeSettings(
     initialRate: Math.min(userSetting(config, spec, initialRate), ceiling),
     maxRate: ceiling,
     requestTimeoutMs: userSetting(config, spec, requestTimeoutSeconds) * 1000,
+    maxRetryAfterSeconds: userSetting(config, spec, maxRetryAfterSeconds),
     backoffBaseSeconds: testHook(config, TEST_HOOKS.backoffBaseSeconds),
     checkpointIntervalMs: testHook(config, TEST_HOOKS.checkpointIntervalMs),
   };

@@ -2,9 +2,21 @@
  * HTTP requests over a keep-alive connection pool (undici). Returns status, lower-cased headers
  * and the body text; connection failures, timeouts and truncated bodies throw NetworkError so the
  * sender (sender.ts) can treat them as transient. The client knows nothing of retries or of what
- * an answer means: that is the sender's and the error handler's business.
+ * an answer means: that is the sender's and the error handler's business. Two failures are not
+ * transient and are never NetworkErrors, since sending again cannot change them: an https URL
+ * whose server speaks plain http (a config_error naming the host) and a header value no HTTP
+ * header can carry (a system_error; the authenticators check credentials before, naming the field).
+ *
+ * Every request has three deadlines:
+ *   - connect: the TCP and TLS handshakes (`connectTimeoutMs`, default 10 s);
+ *   - idle: the time without a byte, waiting for the headers and between two body chunks
+ *     (`idleTimeoutMs`, default 30 s), so a dead server fails in 30 s;
+ *   - total: from sending to the last byte of the body (`timeoutMs`), so a server that trickles
+ *     a byte every few seconds (never idle for long) cannot hold a request forever.
+ * The connect and idle deadlines never exceed the total one.
  */
 import { Agent, request } from "undici";
+import { ConnectorError, configError, systemError } from "../errors.js";
 
 export interface HttpRequest {
   method: "GET" | "POST";
@@ -30,39 +42,61 @@ export class NetworkError extends Error {
   }
 }
 
+/** Default connect deadline (ms): TCP and TLS handshakes. */
+export const CONNECT_TIMEOUT_MS = 10_000;
+/** Default idle deadline (ms): no byte of the answer for this long. */
+export const IDLE_TIMEOUT_MS = 30_000;
+
 export interface HttpClientOptions {
-  /** Sockets per origin in a pool of this client's own; without it, undici's shared pool. */
+  /** Sockets per origin in this client's pool; without it, as many as the requests in flight. */
   connections?: number;
-  /** Time allowed for headers, and between body chunks, in ms. */
+  /** Total deadline of one request (ms): from sending it to the last byte of its answer. */
   timeoutMs: number;
+  /** Connect deadline (ms); default CONNECT_TIMEOUT_MS, at most `timeoutMs`. */
+  connectTimeoutMs?: number;
+  /** Idle deadline (ms): for the headers, and between body chunks; default IDLE_TIMEOUT_MS, at most `timeoutMs`. */
+  idleTimeoutMs?: number;
+}
+
+/** OpenSSL's words for a TLS handshake answered by something that is not TLS (plain http). */
+const NOT_TLS_CODES = new Set(["ERR_SSL_WRONG_VERSION_NUMBER", "ERR_SSL_PACKET_LENGTH_TOO_LONG", "ERR_SSL_HTTP_REQUEST"]);
+const NOT_TLS_TEXT = /wrong version number|packet length too long|unknown protocol/i;
+
+/** `host:port` of a URL, with the scheme's default port when it names none. */
+function hostPort(url: URL): string {
+  return `${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
 }
 
 export class HttpClient {
-  private readonly agent: Agent | undefined;
+  private readonly agent: Agent;
   private readonly timeoutMs: number;
+  private readonly idleTimeoutMs: number;
 
   constructor(options: HttpClientOptions) {
     this.timeoutMs = options.timeoutMs;
-    this.agent =
-      options.connections === undefined
-        ? undefined
-        : new Agent({
-            connections: options.connections,
-            keepAliveTimeout: 30_000,
-            headersTimeout: options.timeoutMs,
-            bodyTimeout: options.timeoutMs,
-          });
+    this.idleTimeoutMs = Math.min(options.idleTimeoutMs ?? IDLE_TIMEOUT_MS, options.timeoutMs);
+    this.agent = new Agent({
+      ...(options.connections === undefined ? {} : { connections: options.connections }),
+      keepAliveTimeout: 30_000,
+      connect: { timeout: Math.min(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, options.timeoutMs) },
+      headersTimeout: this.idleTimeoutMs,
+      bodyTimeout: this.idleTimeoutMs,
+    });
   }
 
   async send(req: HttpRequest): Promise<HttpResult> {
+    // The total deadline: aborts the request, or the reading of its body, when it passes.
+    const deadline = new AbortController();
+    const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
     try {
       const response = await request(req.url, {
         method: req.method,
         headers: { accept: "application/json", ...req.headers },
-        headersTimeout: this.timeoutMs,
-        bodyTimeout: this.timeoutMs,
+        headersTimeout: this.idleTimeoutMs,
+        bodyTimeout: this.idleTimeoutMs,
+        signal: deadline.signal,
         ...(req.body !== undefined ? { body: req.body } : {}),
-        ...(this.agent ? { dispatcher: this.agent } : {}),
+        dispatcher: this.agent,
       });
       const text = await response.body.text();
       const flat: Record<string, string> = {};
@@ -71,10 +105,32 @@ export class HttpClient {
       }
       return { status: response.statusCode, headers: flat, text };
     } catch (error) {
-      const code = (error as { code?: string }).code;
-      const message = error instanceof Error ? error.message : String(error);
-      throw new NetworkError(code ? `${code}: ${message}` : message);
+      throw this.failure(req, error, deadline.signal.aborted);
+    } finally {
+      clearTimeout(timer);
     }
+  }
+
+  /** What a failed request throws: a NetworkError (transient), or a ConnectorError sending again cannot fix. */
+  private failure(req: HttpRequest, error: unknown, pastDeadline: boolean): Error {
+    if (error instanceof ConnectorError) return error;
+    if (pastDeadline) {
+      return new NetworkError(`request timed out: no complete answer within ${this.timeoutMs / 1000} s (the total deadline of a request)`);
+    }
+    const code = (error as { code?: string }).code ?? (error as { cause?: { code?: string } }).cause?.code;
+    const message = error instanceof Error ? error.message : String(error);
+    const url = new URL(req.url);
+    if (url.protocol === "https:" && ((code !== undefined && NOT_TLS_CODES.has(code)) || NOT_TLS_TEXT.test(message))) {
+      return configError(
+        `TLS handshake failed: the server at ${hostPort(url)} does not speak HTTPS; check base_url`,
+        code ?? "TLS handshake failed",
+      );
+    }
+    if (code === "UND_ERR_INVALID_ARG") {
+      // undici's words name the header, never its value: "invalid authorization header".
+      return systemError(`The request to ${url.origin} could not be sent: ${message}`);
+    }
+    return new NetworkError(code ? `${code}: ${message}` : message);
   }
 
   /** A GET (what the engine's requests are). */
@@ -83,6 +139,6 @@ export class HttpClient {
   }
 
   close(): Promise<void> {
-    return this.agent ? this.agent.close() : Promise.resolve();
+    return this.agent.close();
   }
 }

@@ -35,6 +35,8 @@ export interface RateControllerOptions {
    * does not push a minute over a budget of exactly 25 a second.
    */
   ceilingHeadroom?: number;
+  /** The longest Retry-After (s) the requests it paces wait for (the sender fails a longer one). */
+  maxPauseSeconds?: number;
   /** Default: performance.now() and real timers. */
   clock?: Clock;
 }
@@ -56,6 +58,7 @@ export class RateController {
   private readonly decreaseFactor: number;
   private readonly pacingCeiling: number;
   private readonly clock: Clock;
+  readonly maxPauseSeconds: number | undefined;
   private slowStart = true;
   // Times are the clock's milliseconds (monotonic by default).
   /** Nominal time of the last dispatch. */
@@ -76,6 +79,7 @@ export class RateController {
     this.decreaseFactor = options.decreaseFactor ?? 0.5;
     this.pacingCeiling = this.maxRate * (1 - (options.ceilingHeadroom ?? 0.02));
     this.clock = options.clock ?? monotonicClock;
+    this.maxPauseSeconds = options.maxPauseSeconds;
     this.stats = { rate: this.rate, dispatched: 0, rateLimited: 0, peakInFlight: 0 };
   }
 

@@ -9,16 +9,19 @@
  *   - SUCCESS, IGNORE, RESET_PAGINATION: the final answer, returned to the caller;
  *   - a 401 (once per request, when the authenticator obtained new credentials): sent again;
  *   - RATE_LIMITED: the rate controller is cut and paused for the Retry-After (the handler's
- *     backoff, else the header), the wait is reported through `onRateLimited`, and the request is
- *     sent again, at most `maxRateLimitWaits` times;
+ *     backoff, else the header: seconds, or an HTTP date), the wait is reported through
+ *     `onRateLimited`, and the request is sent again, at most `maxRateLimitWaits` times;
  *   - RETRY (network errors, 5xx, error envelopes): sent again after the handler's backoff, else
  *     an exponential one with jitter, at most the handler's `maxRetries` times; then a
  *     transient_error;
  *   - FAIL: the ConnectorError with the resolution's failure type.
+ * A wait the API asks for (Retry-After, on a 429 or a retried answer) longer than
+ * `maxRetryAfterSeconds` is not waited for: the request fails at once with a transient_error
+ * naming the wait, rather than holding the sync for days.
  * Time and randomness are injectable, so tests run all of this in milliseconds.
  */
 import type { ErrorHandler, HttpAnswer, Resolution } from "../declarative/error-handler.js";
-import { errorMessageOf } from "../declarative/error-handler.js";
+import { errorMessageOf, headerWaitSeconds } from "../declarative/error-handler.js";
 import { ConnectorError, transientError } from "../errors.js";
 import { type Clock, wallClock } from "./clock.js";
 import { type HttpRequest, NetworkError, type Transport } from "./client.js";
@@ -38,13 +41,20 @@ export interface RateGate {
   onRateLimited(retryAfterSeconds: number | undefined): void;
   /** Milliseconds until requests may be sent again. */
   pausedFor(): number;
+  /** The longest Retry-After (s) its requests wait for (the runtime's setting), if it has one. */
+  readonly maxPauseSeconds?: number;
 }
+
+/** The longest Retry-After waited for when neither the limits nor the rate gate say (5 minutes). */
+export const DEFAULT_MAX_RETRY_AFTER_SECONDS = 300;
 
 export interface SendLimits {
   /** Waits for 429s allowed for one request, so a permanently limited token ends. */
   maxRateLimitWaits: number;
   /** Base of the default exponential backoff (seconds), when the handler names no strategy. */
   backoffBaseSeconds: number;
+  /** The longest wait (s) a Retry-After may ask for; default: the rate gate's, else DEFAULT_MAX_RETRY_AFTER_SECONDS. */
+  maxRetryAfterSeconds?: number;
 }
 
 export interface SendPolicy {
@@ -75,11 +85,29 @@ export interface FinalAnswer {
 }
 
 /** Seconds to wait after a 429, from the handler's strategies or the Retry-After header. */
-function retryAfterOf(handler: ErrorHandler, answer: HttpAnswer): number | undefined {
-  const fromStrategy = handler.backoff(answer, 1);
-  if (fromStrategy !== undefined) return fromStrategy;
-  const header = Number(answer.headers["retry-after"]);
-  return Number.isFinite(header) && header >= 0 ? header : undefined;
+function retryAfterOf(handler: ErrorHandler, answer: HttpAnswer, nowMs: number): number | undefined {
+  return handler.backoff(answer, 1) ?? headerWaitSeconds(answer.headers["retry-after"], nowMs);
+}
+
+/** "300 s", "999999 s (11.6 days)": a wait, for messages. */
+function describeWait(seconds: number): string {
+  const s = `${Math.round(seconds)} s`;
+  if (seconds >= 86_400) return `${s} (${(seconds / 86_400).toFixed(1)} days)`;
+  if (seconds >= 3_600) return `${s} (${(seconds / 3_600).toFixed(1)} hours)`;
+  if (seconds >= 120) return `${s} (${(seconds / 60).toFixed(1)} minutes)`;
+  return s;
+}
+
+/** `seconds`, unless it is longer than the longest wait allowed: then the transient_error to fail with. */
+function boundedWait(policy: SendPolicy, seconds: number | undefined, answer: HttpAnswer): number | undefined {
+  const cap = policy.limits.maxRetryAfterSeconds ?? policy.rate?.maxPauseSeconds ?? DEFAULT_MAX_RETRY_AFTER_SECONDS;
+  if (seconds === undefined || seconds <= cap) return seconds;
+  const header = answer.headers["retry-after"];
+  throw transientError(
+    `The API asked to wait ${describeWait(seconds)} before ${policy.what} is requested again (${describeAnswer(answer)}` +
+      `${header === undefined ? "" : `, Retry-After: ${header}`}), longer than the longest wait allowed ` +
+      `(${describeWait(cap)}, the max_retry_after_seconds setting); try again later`,
+  );
 }
 
 /** Exponential with jitter: between half and all of base × 2^(attempt-1), at most 60 s. */
@@ -115,7 +143,7 @@ export async function send(request: HttpRequest, policy: SendPolicy): Promise<Fi
             describeAnswer(answer),
           );
         }
-        await waitOutRateLimit(policy, clock, retryAfterOf(handler, answer));
+        await waitOutRateLimit(policy, clock, boundedWait(policy, retryAfterOf(handler, answer, clock.now()), answer));
         continue;
       }
       case "RETRY":
@@ -124,7 +152,9 @@ export async function send(request: HttpRequest, policy: SendPolicy): Promise<Fi
           refreshed = await auth.refreshAfterUnauthorized(authHeaders);
         }
         if (++retries > handler.maxRetries) throw retriesSpentError(policy, request, resolution, answer);
-        const seconds = handler.backoff(answer, retries) ?? defaultBackoffSeconds(limits.backoffBaseSeconds, retries, policy.random ?? Math.random);
+        const seconds =
+          boundedWait(policy, handler.backoff(answer, retries), answer) ??
+          defaultBackoffSeconds(limits.backoffBaseSeconds, retries, policy.random ?? Math.random);
         await clock.sleep(seconds * 1000);
         continue;
       }

@@ -257,3 +257,72 @@ describe("send: final answers", () => {
     expect(urlForMessages("not a url?q=1")).toBe("not a url");
   });
 });
+
+describe("send: Retry-After, bounded", () => {
+  const NOON = Date.parse("2027-03-01T12:00:00Z");
+  const httpDate = (ms: number): string => new Date(ms).toUTCString();
+
+  it("fails at once, naming the wait the API asked for, when Retry-After is beyond the cap (default 300 s)", async () => {
+    const clock = new FakeClock();
+    const rate = new RateController({ initialRate: 1_000_000, maxRate: 1_000_000, maxConcurrency: 4, clock });
+    const { transport, requests } = fakeTransport({ status: 429, headers: { "retry-after": "999999" } }, { status: 200, body: RECORDS });
+    const error = await failure(send(REQUEST, policy(transport, clock, { rate })));
+    expect(error.failureType).toBe("transient_error");
+    expect(error.message).toMatch(/asked to wait 999999 s \(11\.6 days\) before items \(whole stream\) is requested again/);
+    expect(error.message).toMatch(/Retry-After: 999999\), longer than the longest wait allowed \(300 s \(5\.0 minutes\), the max_retry_after_seconds setting\)/);
+    expect(requests).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+    expect(rate.pausedFor(), "the rate controller was not paused").toBe(0);
+  });
+
+  it("takes the cap from the limits, else from the rate controller (the user's setting)", async () => {
+    const clock = new FakeClock();
+    const rate = new RateController({ initialRate: 1_000_000, maxRate: 1_000_000, maxConcurrency: 4, clock, maxPauseSeconds: 10 });
+    const eleven = fakeTransport({ status: 429, headers: { "retry-after": "11" } });
+    expect((await failure(send(REQUEST, policy(eleven.transport, clock, { rate })))).message).toMatch(/wait 11 s .*\(10 s, the/);
+    const ten = fakeTransport({ status: 429, headers: { "retry-after": "10" } }, { status: 200, body: RECORDS });
+    expect((await send(REQUEST, policy(ten.transport, clock, { rate }))).kind).toBe("success");
+    const limited = fakeTransport({ status: 429, headers: { "retry-after": "10" } });
+    const limits = { maxRateLimitWaits: 3, backoffBaseSeconds: 1, maxRetryAfterSeconds: 5 };
+    expect((await failure(send(REQUEST, policy(limited.transport, clock, { limits })))).failureType).toBe("transient_error");
+    expect(limited.requests).toHaveLength(1);
+  });
+
+  it("caps a retried answer's wait from the handler's strategy too (a 503 with Retry-After)", async () => {
+    const clock = new FakeClock();
+    const handler = defaultHandler({ backoff_strategies: [{ type: "WaitTimeFromHeader", header: "Retry-After" }] });
+    const { transport, requests } = fakeTransport({ status: 503, headers: { "retry-after": "86400" } });
+    const error = await failure(send(REQUEST, policy(transport, clock, { handler })));
+    expect(error.message).toMatch(/asked to wait 86400 s \(1\.0 days\).*HTTP 503/);
+    expect(requests).toHaveLength(1);
+    expect(clock.sleeps).toEqual([]);
+  });
+
+  it("reads Retry-After as an HTTP date: the seconds until then, 0 for a date past, capped the same way", async () => {
+    const soon = new FakeClock(NOON);
+    const inTwoMinutes = fakeTransport({ status: 429, headers: { "retry-after": httpDate(NOON + 120_000) } }, { status: 200, body: RECORDS });
+    await send(REQUEST, policy(inTwoMinutes.transport, soon));
+    expect(soon.sleeps).toEqual([120_000]);
+
+    const past = new FakeClock(NOON);
+    const yesterday = fakeTransport({ status: 429, headers: { "retry-after": httpDate(NOON - 86_400_000) } }, { status: 200, body: RECORDS });
+    await send(REQUEST, policy(yesterday.transport, past));
+    expect(past.sleeps).toEqual([0]);
+
+    const far = new FakeClock(NOON);
+    const nextWeek = fakeTransport({ status: 429, headers: { "retry-after": httpDate(NOON + 7 * 86_400_000) } });
+    expect((await failure(send(REQUEST, policy(nextWeek.transport, far)))).message).toMatch(/wait 604800 s \(7\.0 days\)/);
+    expect(far.sleeps).toEqual([]);
+  });
+
+  it("WaitTimeFromHeader reads an HTTP date too (without a regex)", () => {
+    const handler = defaultHandler({ backoff_strategies: [{ type: "WaitTimeFromHeader", header: "Retry-After" }] });
+    const answer = (value: string) => ({ status: 429, headers: { "retry-after": value }, body: undefined });
+    const seconds = handler.backoff(answer(httpDate(Date.now() + 90_000)), 1)!;
+    expect(seconds).toBeGreaterThan(80);
+    expect(seconds).toBeLessThanOrEqual(90);
+    expect(handler.backoff(answer(httpDate(Date.now() - 90_000)), 1)).toBe(0);
+    expect(handler.backoff(answer("soon"), 1)).toBeUndefined();
+    expect(handler.backoff(answer("-5"), 1)).toBeUndefined();
+  });
+});

@@ -78,6 +78,7 @@ describe("runtimeSettings", () => {
       initialRate: 1.25,
       maxRate: 25,
       requestTimeoutMs: 60_000,
+      maxRetryAfterSeconds: 300,
       backoffBaseSeconds: 1,
       checkpointIntervalMs: 1000,
     });
@@ -90,6 +91,7 @@ describe("runtimeSettings", () => {
       requests_per_second: 3,
       max_requests_per_second: 2.5,
       request_timeout_seconds: 0.5,
+      max_retry_after_seconds: 30,
       _backoff_base_seconds: 0.01,
       _checkpoint_interval_ms: 0,
     };
@@ -98,6 +100,7 @@ describe("runtimeSettings", () => {
       initialRate: 2.5, // never above the ceiling
       maxRate: 2.5,
       requestTimeoutMs: 500,
+      maxRetryAfterSeconds: 30,
       backoffBaseSeconds: 0.01,
       checkpointIntervalMs: 0,
     });
