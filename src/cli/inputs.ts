@@ -2,30 +2,72 @@
  * The connector's inputs: JSON files, the config validated against the spec, the configured
  * catalog. Every problem is a config_error that names the file and the field.
  */
-import { readFileSync } from "node:fs";
+import { readFileSync, statSync } from "node:fs";
 import { Ajv, type ErrorObject } from "ajv";
 import addFormatsImport from "ajv-formats";
 import { type ParseError, parse as parseJsonc } from "jsonc-parser";
-import { configError, systemError } from "../errors.js";
+import { nestsDeeperThan } from "../declarative/json-text.js";
+import { ConnectorError, configError, systemError } from "../errors.js";
 import { propertySchema } from "../json-schema.js";
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 
+/** The largest input files accepted, in bytes, and the deepest nesting (arrays and objects). */
+export const INPUT_LIMITS = {
+  maxBytes: { config: 10 * 1024 * 1024, catalog: 50 * 1024 * 1024, state: 50 * 1024 * 1024 } as Record<string, number>,
+  maxDepth: 1000,
+};
+
+const MB = 1024 * 1024;
+
+/**
+ * A JSON input file, parsed. Too large a file or too deep a nesting is refused before parsing
+ * (deep nesting would overflow the stack of the code that walks it). A state file may also be
+ * JSON lines (the STATE messages a sync printed): then the result is the list of its lines' values.
+ */
 export function readJsonFile(path: string, what: string): unknown {
+  const maxBytes = INPUT_LIMITS.maxBytes[what] ?? INPUT_LIMITS.maxBytes.config!;
+  const tooLarge = (): ConnectorError =>
+    configError(`The ${what} file ${path} is larger than ${maxBytes / MB} MB: that is not a ${what} this connector can use`);
   let text: string;
   try {
+    // A pipe or a device reports size 0: its length is checked once read.
+    const stats = statSync(path);
+    if (stats.isFile() && stats.size > maxBytes) throw tooLarge();
     // A byte-order mark (Windows editors write one) is not part of the JSON.
     text = readFileSync(path, "utf8").replace(/^\uFEFF/, "");
   } catch (error) {
+    if (error instanceof ConnectorError) throw error;
     const code = (error as { code?: string }).code;
     throw configError(`The ${what} file ${path} could not be read${code ? ` (${code})` : ""}`);
+  }
+  if (text.length > maxBytes) throw tooLarge();
+  if (nestsDeeperThan(text, INPUT_LIMITS.maxDepth)) {
+    throw configError(`The ${what} file ${path} is nested deeper than ${INPUT_LIMITS.maxDepth} levels: that is not a ${what} this connector can use`);
   }
   try {
     return JSON.parse(text) as unknown;
   } catch (error) {
+    const lines = what === "state" ? jsonLines(text) : undefined;
+    if (lines) return lines;
     throw configError(`The ${what} file ${path} is not valid JSON: ${jsonProblem(text, error)}`);
   }
+}
+
+/** The values of a JSON-lines text (two or more non-blank lines, each one JSON value), or undefined. */
+function jsonLines(text: string): unknown[] | undefined {
+  const lines = text.split(/\r?\n/).filter((line) => line.trim() !== "");
+  if (lines.length < 2) return undefined;
+  const values: unknown[] = [];
+  for (const line of lines) {
+    try {
+      values.push(JSON.parse(line) as unknown);
+    } catch {
+      return undefined;
+    }
+  }
+  return values;
 }
 
 /**

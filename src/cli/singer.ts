@@ -16,7 +16,7 @@ import { parseArgs } from "node:util";
 import { isNode } from "../declarative/node.js";
 import { streamNameOf } from "../declarative/source.js";
 import { streamInfos } from "../engine/catalog.js";
-import type { StateBlob } from "../engine/state.js";
+import { type StateBlob, parseStateInput } from "../engine/state.js";
 import { asConnectorError, configError } from "../errors.js";
 import { PACKAGE_ROOT } from "../manifest/load.js";
 import { LogLines } from "../protocol/log-lines.js";
@@ -135,11 +135,26 @@ async function discover(args: Args, out: LineOutput, logs: LogLines): Promise<nu
   return 0;
 }
 
+/**
+ * The tap's state file: the value of the last STATE message (`{"bookmarks": ...}`), the STATE
+ * messages a target echoed (`{"type": "STATE", "value": ...}`, as JSON lines or a list: the last
+ * one wins, as each holds every bookmark), or an Airbyte state (engine/state.ts: the same
+ * per-stream blobs).
+ */
+function readTapState(path: string): Map<string, StateBlob> {
+  const document = readJsonFile(path, "state");
+  const messages = Array.isArray(document) ? document : [document];
+  const singer = messages.filter((m) => isNode(m) && m.type === "STATE" && "value" in m) as Array<{ value: unknown }>;
+  if (singer.length) return parseBookmarks(singer.at(-1)!.value, path);
+  const airbyte = (Array.isArray(document) && document.length > 0) || (isNode(document) && (document.type === "STATE" || isNode(document.stream)));
+  return airbyte ? parseStateInput(document, path) : parseBookmarks(document, path);
+}
+
 async function sync(args: Args, out: LineOutput, logs: LogLines): Promise<number> {
   const config = readConfig(args, "sync");
   // Bookmarks are the per-stream state blobs the engine writes, the same as in Airbyte mode; the
   // ones of streams not synced now are carried over into every STATE.
-  const bookmarks = args.state ? parseBookmarks(readJsonFile(args.state, "state"), args.state) : new Map<string, StateBlob>();
+  const bookmarks = args.state ? readTapState(args.state) : new Map<string, StateBlob>();
   const writer = new SingerWriter(out, logs, { bookmarks });
   const runtime = createRuntime(args.manifest, config, writer);
   try {

@@ -7,7 +7,7 @@
  */
 import { type StreamSelection, checkSelection } from "../engine/catalog.js";
 import { readStreams } from "../engine/read.js";
-import type { StateBlob } from "../engine/state.js";
+import { type StateBlob, futureCursorWarning } from "../engine/state.js";
 import type { ConnectorError } from "../errors.js";
 import type { SyncEmitter } from "../protocol/emitter.js";
 import type { Runtime } from "./runtime.js";
@@ -43,6 +43,12 @@ export async function runSync(
   const checked = checkSelection(runtime.source, selection.streams);
   const unknown = [...(selection.unknown ?? []), ...checked.unknown];
   const started = Date.now();
+  for (const stream of checked.known) {
+    const cursor = runtime.source.streams.find((d) => d.name === stream.name)?.cursor;
+    const blob = states.get(stream.name);
+    const future = stream.syncMode === "incremental" && cursor && blob ? futureCursorWarning(stream.name, cursor, blob, new Date(started)) : undefined;
+    if (future) await writer.log("WARN", future);
+  }
   const result = await readStreams({
     source: runtime.source,
     selected: checked.known.map((s) => s.name),

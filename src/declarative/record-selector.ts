@@ -1,6 +1,7 @@
 /**
  * RecordSelector with DpathExtractor and RecordFilter, as in Airbyte's CDK: a list at the path
- * gives one record per object, a non-empty object is one record, anything else none. Records are
+ * gives one record per object, a non-empty object is one record, anything else none. (The
+ * fetcher refuses an object on a paginated stream: see `shapeProblem`.) Records are
  * the API's JSON objects as they come (`ApiRecord`), before the engine adds anything.
  */
 import { systemError } from "../errors.js";
@@ -80,10 +81,11 @@ export class RecordSelector {
 
   /**
    * What is wrong with a successful answer's shape, or undefined when it holds records where the
-   * extractor looks: the path must exist and end at a list of objects or an object. (A path with
-   * `*` is not checked: its branches may legitimately be empty.)
+   * extractor looks: the path must exist and end at a list of objects or, unless `expectList`
+   * (a paginated stream: its pages are lists), an object (one record: a lookup by id). (A path
+   * with `*` is not checked: its branches may legitimately be empty.)
    */
-  shapeProblem(body: unknown): string | undefined {
+  shapeProblem(body: unknown, expectList = false): string | undefined {
     if (this.fieldPath.includes("*")) return undefined;
     let node: unknown = body;
     const seen: string[] = [];
@@ -100,7 +102,9 @@ export class RecordSelector {
       const bad = node.findIndex((r) => !r || typeof r !== "object" || Array.isArray(r));
       return bad < 0 ? undefined : `${where}[${bad}] is ${kindOf(node[bad])}, not a record`;
     }
-    if (node && typeof node === "object") return undefined;
+    if (node && typeof node === "object") {
+      return expectList ? `records at ${where} must be a list, got ${kindOf(node)}` : undefined;
+    }
     return `${where} is ${kindOf(node)}, not a list of records`;
   }
 

@@ -3,15 +3,24 @@
  * paginator, sends it (http/sender.ts: retries, waits and refreshes happen there, under the
  * stream's error handler and the shared rate controller), and turns the final answer into
  * records and the next page token, a skip, or a restart of the pagination.
+ *
+ * A page is checked before any of its records is emitted: a paginated stream's records must come
+ * as a list (an object is one record only for a stream without pagination: a lookup such as
+ * `task_lookup`), every record must carry its primary key with the type its schema declares, and
+ * the text must hold no integer beyond 2^53 (JSON.parse would round it, e.g. a numeric `gid`).
  */
 import { checkingRecords } from "../declarative/error-handler.js";
-import type { ApiRecord } from "../declarative/record-selector.js";
+import { findUnsafeInteger } from "../declarative/json-text.js";
+import { buildPaginator } from "../declarative/paginator.js";
+import { type ApiRecord, valueAt } from "../declarative/record-selector.js";
 import type { RequestParts } from "../declarative/request-option.js";
 import type { StreamDefinition } from "../declarative/stream.js";
 import type { HttpResult } from "../http/client.js";
 import type { Clock } from "../http/clock.js";
 import type { RateController } from "../http/rate-controller.js";
 import { describeAnswer, send } from "../http/sender.js";
+import { systemError } from "../errors.js";
+import { propertySchema } from "../json-schema.js";
 
 export type Slice = Record<string, unknown>;
 
@@ -55,15 +64,21 @@ export async function fetchPage(
 ): Promise<PageResult> {
   const { requester, paginator, selector } = stream;
   const request = requester.build(slice, token, paginator.request(token), extra);
+  const what = `${stream.name} (${describeSlice(slice)})`;
+  const expectList = paginator !== NO_PAGINATION;
   const final = await send(
     { method: "GET", url: request.url, headers: request.headers },
     {
-      transport: (r) => env.http.get(r.url, r.headers),
-      handler: checkingRecords(requester.errorHandler, (body) => selector.shapeProblem(body)),
+      transport: async (r) => {
+        const result = await env.http.get(r.url, r.headers);
+        if (result.status >= 200 && result.status < 300) checkIntegers(result.text, what);
+        return result;
+      },
+      handler: checkingRecords(requester.errorHandler, (body) => selector.shapeProblem(body, expectList)),
       auth: requester.authenticator,
       rate: env.rate,
       limits: { maxRateLimitWaits: env.maxRateLimitRetries, backoffBaseSeconds: env.backoffBaseSeconds },
-      what: `${stream.name} (${describeSlice(slice)})`,
+      what,
       onRateLimited: (resumeAt) => env.onRateLimited(stream.name, resumeAt),
       ...(env.clock ? { clock: env.clock } : {}),
     },
@@ -72,6 +87,7 @@ export async function fetchPage(
   switch (final.kind) {
     case "success": {
       const records = selector.select(answer.body, requester.context(slice, token));
+      checkPrimaryKeys(stream, records, what);
       const next = paginator.next({ body: answer.body, headers: answer.headers }, records, token);
       return { kind: "page", records, next, body: answer.body };
     }
@@ -80,5 +96,53 @@ export async function fetchPage(
       return { kind: "ignored", reason: message ? `${message} (${describeAnswer(answer)})` : describeAnswer(answer) };
     case "reset":
       return { kind: "reset", reason: message ?? describeAnswer(answer) };
+  }
+}
+
+/** buildPaginator's paginator for a stream without one, or with NoPagination (one shared object). */
+const NO_PAGINATION = buildPaginator(undefined, "paginator", {});
+
+function checkIntegers(text: string, what: string): void {
+  const found = findUnsafeInteger(text);
+  if (!found) return;
+  const field = found.field === undefined ? "" : ` in "${found.field.slice(0, 80)}"`;
+  throw systemError(
+    `Reading ${what} failed: the API sent an integer beyond 2^53${field} (${found.digits} digits, at character ${found.offset} of the response): ` +
+      "it cannot be represented exactly, so the connector stops rather than emit a rounded value",
+  );
+}
+
+/** The JSON Schema type names a value has: an integer is both "integer" and "number". */
+function jsonTypesOf(value: unknown): string[] {
+  if (value === null) return ["null"];
+  if (Array.isArray(value)) return ["array"];
+  if (typeof value === "number") return Number.isInteger(value) ? ["integer", "number"] : ["number"];
+  return [typeof value];
+}
+
+const TYPE_NAMES: Record<string, string> = {
+  integer: "an integer", number: "a number", string: "a string", boolean: "true or false", array: "a list", object: "an object",
+};
+
+/** Every record has each primary key field, of the type the stream's schema declares (if it declares one). */
+function checkPrimaryKeys(stream: StreamDefinition, records: ApiRecord[], what: string): void {
+  for (const path of stream.primaryKey) {
+    let node: Record<string, unknown> | undefined = stream.schema;
+    for (const segment of path) node = propertySchema(node, segment);
+    const declared = node?.type === undefined ? [] : [node.type].flat().map(String);
+    const key = path.join(".");
+    records.forEach((record, i) => {
+      const value = valueAt(record, path);
+      const position = `record ${i + 1} of ${records.length} on a page of ${what}`;
+      if (value === undefined || value === null) {
+        throw systemError(`Reading ${what} failed: ${position} has no primary key "${key}" (stream ${stream.name})`);
+      }
+      const found = jsonTypesOf(value);
+      if (declared.length && !found.some((t) => declared.includes(t))) {
+        throw systemError(
+          `Reading ${what} failed: the primary key "${key}" of ${position} is ${TYPE_NAMES[found[0]!] ?? found[0]}, but the schema of stream ${stream.name} declares ${declared.join(" or ")}`,
+        );
+      }
+    });
   }
 }

@@ -1,5 +1,6 @@
 /**
- * Sync state: reading the state file (Airbyte's array form, GLOBAL, or the legacy object form)
+ * Sync state: reading the state file (Airbyte's array form, GLOBAL, the STATE messages a sync
+ * printed, or the legacy object form)
  * and the per-stream cursor state of incremental streams, in the CDK's shapes
  * (Airbyte's per-stream state messages, https://docs.airbyte.com/understanding-airbyte/airbyte-protocol#state--checkpointing) so states move between this runtime and Airbyte's:
  *   - a stream without partitions: `{ "<cursor_field>": "<datetime>" }`
@@ -12,12 +13,27 @@ import { configError } from "../errors.js";
 
 export type StateBlob = Record<string, unknown>;
 
-/** The state file's per-stream blobs. */
+/** What a state file may hold, for the message when it holds none of it. */
+export const STATE_SHAPES =
+  'a JSON array of Airbyte state messages ([{"type": "STREAM", "stream": {"stream_descriptor": {...}, "stream_state": {...}}}], ' +
+  'or GLOBAL/LEGACY ones), the messages a sync printed (its {"type": "STATE", "state": {...}} lines, as JSON lines or a JSON array; ' +
+  'other lines are skipped), or the legacy object {"<stream>": {...}}';
+
+/** AirbyteMessage types other than STATE: lines of a sync's output that hold no state. */
+const OTHER_MESSAGES: ReadonlySet<unknown> = new Set(["RECORD", "LOG", "TRACE", "SPEC", "CATALOG", "CONNECTION_STATUS", "CONTROL"]);
+
+/**
+ * The state file's per-stream blobs. A later state of a stream replaces an earlier one (the last
+ * STATE a sync printed for a stream is where it stands), and a null state resets the stream.
+ */
 export function parseStateInput(raw: unknown, file: string): Map<string, StateBlob> {
   const states = new Map<string, StateBlob>();
   const put = (name: unknown, blob: unknown, where: string): void => {
     if (typeof name !== "string" || !name) throw configError(`The state file ${file}: ${where} has no stream name`);
-    if (blob === null || blob === undefined) return; // null means "reset this stream"
+    if (blob === null || blob === undefined) {
+      states.delete(name); // null means "reset this stream"
+      return;
+    }
     if (!isNode(blob)) throw configError(`The state file ${file}: the state of stream ${name} must be an object`);
     states.set(name, blob);
   };
@@ -27,32 +43,61 @@ export function parseStateInput(raw: unknown, file: string): Map<string, StateBl
     }
     put(entry.stream_descriptor.name, entry.stream_state, where);
   };
+  const stateMessage = (message: unknown, where: string): void => {
+    if (!isNode(message)) throw configError(`The state file ${file}: ${where} is not an object; it must hold ${STATE_SHAPES}`);
+    let entry = message;
+    if (entry.type === "STATE") {
+      if (!isNode(entry.state)) throw configError(`The state file ${file}: ${where} is a STATE message without a "state" object`);
+      entry = entry.state;
+    } else if (OTHER_MESSAGES.has(entry.type)) {
+      return;
+    }
+    if (isNode(entry.stream) && (entry.type === undefined || entry.type === "STREAM")) streamState(entry.stream, where);
+    else if (isNode(entry.global) && Array.isArray(entry.global.stream_states)) {
+      entry.global.stream_states.forEach((s, j) => streamState(s, `${where}.global.stream_states[${j}]`));
+    } else if (isNode(entry.data)) {
+      for (const [name, blob] of Object.entries(entry.data)) put(name, blob, `${where}.data`);
+    } else {
+      throw configError(
+        `The state file ${file}: ${where} is not an Airbyte state message (it needs "stream", "global" or "data"); the file must hold ${STATE_SHAPES}`,
+      );
+    }
+  };
   if (raw === null || raw === undefined) return states;
   if (Array.isArray(raw)) {
-    raw.forEach((entry, i) => {
-      const where = `entry ${i}`;
-      if (!isNode(entry)) throw configError(`The state file ${file}: ${where} is not an object`);
-      if (isNode(entry.stream) && (entry.type === undefined || entry.type === "STREAM")) streamState(entry.stream, where);
-      else if (isNode(entry.global) && Array.isArray(entry.global.stream_states)) {
-        entry.global.stream_states.forEach((s, j) => streamState(s, `${where}.global.stream_states[${j}]`));
-      } else if (isNode(entry.data)) {
-        for (const [name, blob] of Object.entries(entry.data)) put(name, blob, `${where}.data`);
-      } else {
-        throw configError(
-          `The state file ${file}: ${where} is not an Airbyte state message (it needs "stream", "global" or "data")`,
-        );
-      }
-    });
+    raw.forEach((entry, i) => stateMessage(entry, `entry ${i}`));
     return states;
   }
-  if (!isNode(raw)) throw configError(`The state file ${file} must hold a JSON array of state messages or an object`);
-  // A single state message, or the legacy object form { "<stream>": <state> }.
-  if (isNode(raw.stream) && isNode(raw.stream.stream_descriptor)) {
-    streamState(raw.stream, "the state message");
+  if (!isNode(raw)) throw configError(`The state file ${file} must hold ${STATE_SHAPES}`);
+  // A single state message (or AirbyteMessage), or the legacy object form { "<stream>": <state> }.
+  if (raw.type === "STATE" || (isNode(raw.stream) && isNode(raw.stream.stream_descriptor))) {
+    stateMessage(raw, "the state message");
     return states;
   }
   for (const [name, blob] of Object.entries(raw)) put(name, blob, `stream ${name}`);
   return states;
+}
+
+/** A cursor value beyond now + a day: a state from a clock gone wrong, or hand-edited. */
+const FUTURE_SLACK_MS = 24 * 60 * 60 * 1000;
+
+/**
+ * A warning when a stream's state has its cursor in the future (beyond now + a day): the sync
+ * succeeds, but reads nothing of the stream until then. Undefined otherwise, and for a state the
+ * cursor cannot read (CursorState reports that).
+ */
+export function futureCursorWarning(stream: string, cursor: DatetimeCursor, blob: StateBlob, now: Date): string | undefined {
+  const field = cursor.cursorField;
+  const values: unknown[] = [blob[field], isNode(blob.state) ? blob.state[field] : undefined];
+  if (Array.isArray(blob.states)) for (const s of blob.states) if (isNode(s) && isNode(s.cursor)) values.push(s.cursor[field]);
+  let latest: Date | undefined;
+  for (const value of values) {
+    const date = value === undefined ? undefined : cursor.parse(value);
+    if (date && (!latest || date > latest)) latest = date;
+  }
+  if (!latest || latest.getTime() <= now.getTime() + FUTURE_SLACK_MS) return undefined;
+  const at = cursor.format(latest);
+  return `The state of stream ${stream} has its cursor ${field} at ${at}, in the future: nothing will sync before ${at}`;
 }
 
 /** A stable key for a partition (key order does not matter). */

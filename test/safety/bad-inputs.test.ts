@@ -68,6 +68,8 @@ const WORKSPACES = { streams: [stream("workspaces")] };
 const TASKS_INCREMENTAL = { streams: [stream("tasks", "incremental")] };
 const tasksState = (streamState: unknown) => [{ type: "STREAM", stream: { stream_descriptor: { name: "tasks" }, stream_state: streamState } }];
 
+/** JSON nested 200,000 levels deep: a stack overflow for recursive code. */
+const DEEP = "[".repeat(200_000) + "]".repeat(200_000);
 const LEGACY = /stopped accepting in 2017\. Use a personal access token instead: create one at https:\/\/app\.asana\.com\/0\/my-apps/;
 const ASANA_400 = { errors: [{ message: "workspace: Missing input", help: "For more information on API status codes and how to handle them, read the docs on errors: https://developers.asana.com/docs/errors" }] };
 const ERROR_PAGE = "<!DOCTYPE html><html><head><title>502 Bad Gateway</title></head><body><h1>Bad Gateway</h1><p>nginx</p></body></html>";
@@ -134,7 +136,7 @@ const ROWS: Row[] = [
   { name: "a stream listed twice", command: "read", catalog: { streams: [stream("workspaces"), stream("workspaces")] }, message: /lists stream workspaces twice/, failureType: "config_error", exit: 1 },
   // --- state files ------------------------------------------------------------------------------
   { name: "state is not JSON", command: "read", catalog: TASKS_INCREMENTAL, state: "modified_at=2024", message: /state file .* is not valid JSON: .* at line 1, column 1$/, failureType: "config_error", exit: 1 },
-  { name: "state is a number", command: "read", catalog: TASKS_INCREMENTAL, state: "42", message: /must hold a JSON array of state messages or an object/, failureType: "config_error", exit: 1 },
+  { name: "state is a number", command: "read", catalog: TASKS_INCREMENTAL, state: "42", message: /must hold a JSON array of Airbyte state messages .*the messages a sync printed .*or the legacy object/, failureType: "config_error", exit: 1 },
   { name: "state entry is not an object", command: "read", catalog: TASKS_INCREMENTAL, state: [1], message: /entry 0 is not an object/, failureType: "config_error", exit: 1 },
   { name: "state message without a stream_descriptor", command: "read", catalog: TASKS_INCREMENTAL, state: [{ type: "STREAM", stream: { stream_state: {} } }], message: /entry 0 must have a stream_descriptor/, failureType: "config_error", exit: 1 },
   { name: "stream_state that is a list", command: "read", catalog: TASKS_INCREMENTAL, state: tasksState([1]), message: /the state of stream tasks must be an object/, failureType: "config_error", exit: 1 },
@@ -204,6 +206,52 @@ const ROWS: Row[] = [
     command: "read",
     api: workspacesAnswer(json(404, { errors: [{ message: "Not Found" }] })),
     message: /Could not read workspaces, which every other stream reads from .*HTTP 404: Not Found.*nothing would sync\. Check the config's base_url/,
+    failureType: "config_error",
+    exit: 1,
+  },
+  // --- shapes: answers and inputs that parse but cannot be used (shapes.test.ts has the rest) -------
+  {
+    name: '200 {"data": {"unexpected": true}} on a paginated list',
+    command: "read",
+    api: workspacesAnswer(json(200, { data: { unexpected: true } })),
+    message: /workspaces \(whole stream\) failed: the API answered HTTP 200 with a body of an unexpected shape \(records at "data" must be a list, got an object\)$/,
+    failureType: "system_error",
+    exit: 1,
+  },
+  {
+    name: "a record without its primary key: stream, key and position named, no record values",
+    command: "read",
+    api: workspacesAnswer(json(200, { data: [{ gid: "1", name: "w" }, { name: "private-name-3141" }], next_page: null })),
+    message: /^(?!.*private-name)Reading workspaces \(whole stream\) failed: record 2 of 2 on a page of workspaces \(whole stream\) has no primary key "gid" \(stream workspaces\)$/,
+    failureType: "system_error",
+    exit: 1,
+  },
+  {
+    name: "a primary key of another type than the schema declares",
+    command: "read",
+    api: workspacesAnswer(json(200, { data: [{ gid: 12, name: "w" }], next_page: null })),
+    message: /the primary key "gid" of record 1 of 1 on a page of workspaces \(whole stream\) is an integer, but the schema of stream workspaces declares string$/,
+    failureType: "system_error",
+    exit: 1,
+  },
+  {
+    name: "a gid sent as a JSON number beyond 2^53 (JSON.parse would round it)",
+    command: "read",
+    api: workspacesAnswer({ status: 200, body: '{"data": [{"gid": 123456789012345678901, "name": "w"}], "next_page": null}', headers: { "content-type": "application/json" } }),
+    message: /the API sent an integer beyond 2\^53 in "gid" \(21 digits, at character 18 of the response\): it cannot be represented exactly/,
+    failureType: "system_error",
+    exit: 1,
+  },
+  { name: "config nested 200,000 levels", command: "discover", config: () => DEEP, message: /^The config file .*config-\d+\.json is nested deeper than 1000 levels/, failureType: "config_error", exit: 1 },
+  { name: "catalog nested 200,000 levels", command: "read", catalog: DEEP, message: /^The catalog file .* is nested deeper than 1000 levels/, failureType: "config_error", exit: 1 },
+  { name: "state nested 200,000 levels", command: "read", catalog: TASKS_INCREMENTAL, state: DEEP, message: /^The state file .* is nested deeper than 1000 levels/, failureType: "config_error", exit: 1 },
+  { name: "config file over 10 MB", command: "discover", config: () => " ".repeat(10 * 1024 * 1024 + 1) + "{}", message: /^The config file .* is larger than 10 MB/, failureType: "config_error", exit: 1 },
+  {
+    name: "state file with neither state messages nor stream states: the accepted shapes named",
+    command: "read",
+    catalog: TASKS_INCREMENTAL,
+    state: [{ type: "RECORD", record: { stream: "tasks", data: {}, emitted_at: 1 } }, { hello: "world" }],
+    message: /entry 1 is not an Airbyte state message .*the file must hold a JSON array of Airbyte state messages .*as JSON lines or a JSON array/,
     failureType: "config_error",
     exit: 1,
   },
