@@ -17,7 +17,7 @@ import { checkStreams } from "../engine/check.js";
 import { type StateBlob, parseStateInput } from "../engine/state.js";
 import { asConnectorError, configError, failsCheck, isConfigError } from "../errors.js";
 import { AirbyteWriter, type AirbyteStream } from "../protocol/airbyte.js";
-import { LineOutput } from "../protocol/output.js";
+import { LineOutput, exitWhenReaderCloses } from "../protocol/output.js";
 import { secrets } from "../protocol/redact.js";
 import { readJsonFile } from "./inputs.js";
 import { type Runtime, createRuntime, loadSpec } from "./runtime.js";
@@ -163,6 +163,8 @@ async function run(argv: string[], writer: AirbyteWriter): Promise<number> {
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A reader that stops reading (`| head -1`) ends the command: exit 1, one line on stderr, no stack.
+  exitWhenReaderCloses(process.stdout, `source-asana: stdout was closed before the command ended; stopping`);
   const out = new LineOutput(process.stdout, secrets);
   const writer = new AirbyteWriter(out);
   let code: number;

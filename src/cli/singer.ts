@@ -20,7 +20,7 @@ import { type StateBlob, parseStateInput } from "../engine/state.js";
 import { asConnectorError, configError } from "../errors.js";
 import { PACKAGE_ROOT } from "../manifest/load.js";
 import { LogLines } from "../protocol/log-lines.js";
-import { LineOutput } from "../protocol/output.js";
+import { LineOutput, exitWhenReaderCloses } from "../protocol/output.js";
 import { secrets } from "../protocol/redact.js";
 import { SingerWriter, parseBookmarks } from "../protocol/singer.js";
 import { aboutMarkdown, aboutOf } from "../protocol/singer-about.js";
@@ -193,6 +193,9 @@ async function run(argv: string[], out: LineOutput, logs: LogLines): Promise<num
 }
 
 export async function main(argv: string[]): Promise<number> {
+  // A reader that stops reading (`| head -1`) ends the command: exit 1, one line on stderr, no stack.
+  exitWhenReaderCloses(process.stdout, `tap-asana: stdout was closed before the command ended; stopping`);
+  exitWhenReaderCloses(process.stderr, undefined);
   const out = new LineOutput(process.stdout, secrets);
   const logs = new LogLines(new LineOutput(process.stderr, secrets));
   let code: number;

@@ -1,8 +1,11 @@
 /**
  * Line output with backpressure: one JSON document per line, redacted, written to a stream;
  * `write` waits for 'drain' when the stream's buffer is full, so memory stays flat however fast
- * records arrive.
+ * records arrive. When the reader of the output goes away (`read ... | head -1`), the process
+ * ends at once, quietly and non-zero: nothing can reach the reader any more, so nothing is left to
+ * do (no retries, no other stream), and nothing is left to say but one line on stderr.
  */
+import { writeSync } from "node:fs";
 import type { Writable } from "node:stream";
 import type { Redactor } from "./redact.js";
 
@@ -51,4 +54,29 @@ export class LineOutput {
       else this.stream.write("", () => resolve());
     });
   }
+}
+
+/** The errors of writing to a pipe or socket whose reader has gone. */
+export function isClosedOutput(error: unknown): boolean {
+  const code = (error as { code?: unknown } | null)?.code;
+  return code === "EPIPE" || code === "ECONNRESET" || code === "ERR_STREAM_DESTROYED";
+}
+
+/**
+ * Ends the process with exit code 1 when the reader of `stream` goes away, after `notice` (if
+ * any) on stderr: written synchronously, so it is out before the exit, and never thrown from
+ * (stderr may be gone too).
+ */
+export function exitWhenReaderCloses(stream: Writable, notice: string | undefined): void {
+  stream.on("error", (error: Error) => {
+    if (!isClosedOutput(error)) return;
+    if (notice) {
+      try {
+        writeSync(2, `${notice}\n`);
+      } catch {
+        // stderr is closed as well: nothing more can be said.
+      }
+    }
+    process.exit(1);
+  });
 }

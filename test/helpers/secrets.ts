@@ -7,6 +7,11 @@
  * error, so a secret with a random tail is also looked for as every 10-character piece of that
  * tail. Access tokens issued by the simulator's OAuth endpoint are random ("sim-oauth-" and 32 hex
  * digits), so they are matched by shape.
+ *
+ * A secret also leaks encoded: the scan looks at each output as written and as decoded (JSON
+ * escapes, nested or not; percent-encoding, once or twice; URL-encoded JSON), and at the base64
+ * and base64url runs of each of those, decoded at each of the four character offsets, for the
+ * whole secrets and the issued tokens' shape.
  */
 import { DEFAULT_TOKEN } from "../../integration_tests/simulator/index.js";
 
@@ -66,10 +71,45 @@ const NEEDLES: ReadonlyArray<{ secret: string; needle: string }> = TEST_SECRETS.
   needles(secret).map((needle) => ({ secret, needle })),
 );
 
+/** JSON escapes (`\\u002f`, `\\"`, also behind nested backslashes) replaced by what they stand for. */
+function unescapeJson(text: string): string {
+  if (!text.includes("\\")) return text;
+  return text
+    .replace(/\\+u([0-9a-fA-F]{4})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)))
+    .replace(/\\+(["/])/g, "$1")
+    .replace(/\\{2,}/g, "\\");
+}
+
+/** Percent-encoded bytes (also `%25`-encoded again) as the Latin-1 characters of those bytes. */
+function percentDecode(text: string): string {
+  if (!text.includes("%")) return text;
+  return text.replace(/%(?:25)*([0-9a-fA-F]{2})/g, (_, hex: string) => String.fromCharCode(Number.parseInt(hex, 16)));
+}
+
+/** Every base64 or base64url run of `text`, decoded from each of its first four characters, joined. */
+function base64Decoded(text: string): string[] {
+  const runs = text.match(/[A-Za-z0-9+/_-]{8,}/g) ?? [];
+  return [0, 1, 2, 3].map((offset) =>
+    runs.map((run) => Buffer.from(run.slice(offset).replace(/-/g, "+").replace(/_/g, "/"), "base64").toString("latin1")).join("\n"),
+  );
+}
+
+/** What `text` says once decoded: its JSON- and percent-decoded views, and their base64 runs decoded. */
+function decodedViews(text: string): string[] {
+  const json = unescapeJson(text);
+  const views = Array.from(new Set([json, unescapeJson(percentDecode(text)), unescapeJson(percentDecode(json))]));
+  return Array.from(new Set([...views, ...views.flatMap(base64Decoded)])).filter((view) => view !== text);
+}
+
 /** Secrets that `text` gives away (the secret, not the piece found), empty when none. */
 export function secretLeaks(text: string): string[] {
   const found = new Set<string>();
   for (const { secret, needle } of NEEDLES) if (text.includes(needle)) found.add(secret);
+  for (const view of decodedViews(text)) {
+    for (const secret of TEST_SECRETS) if (view.includes(secret)) found.add(`${secret} (encoded)`);
+    const issued = ISSUED_ACCESS_TOKEN.exec(view);
+    if (issued) found.add(`an encoded issued OAuth access token (${issued[0].slice(0, 14)}...)`);
+  }
   const issued = ISSUED_ACCESS_TOKEN.exec(text);
   if (issued) found.add(`an issued OAuth access token (${issued[0].slice(0, 14)}...)`);
   return [...found];
