@@ -10,6 +10,7 @@
  * (full-refresh.ts), and its final state says "no position" again.
  */
 import type { SyncEmitter } from "../protocol/emitter.js";
+import type { Slice } from "./fetch.js";
 import type { StreamRun } from "./plan.js";
 import type { Resume, StateBlob } from "./state.js";
 import type { FullRefreshPartition, PageMark, PartitionProgress, Waiter } from "./work.js";
@@ -112,6 +113,13 @@ export class CheckpointTracker {
     // A finished stream has sent its final "no position" state: nothing may follow it.
     if (waiter.failed || run.failure || run.done || this.halted() || !run.fullRefresh) return;
     run.fullRefresh.markComplete(waiter.partition);
+    if (this.due(run)) await this.emitter.state(run.name, run.fullRefresh.snapshot());
+  }
+
+  /** A page of a leaf full-refresh partition is emitted: the partition may resume after it. */
+  async fullRefreshPage(run: StreamRun, partition: Slice, next: string): Promise<void> {
+    if (run.failure || run.done || this.halted() || !run.fullRefresh) return;
+    run.fullRefresh.pageDone(partition, next);
     if (this.due(run)) await this.emitter.state(run.name, run.fullRefresh.snapshot());
   }
 

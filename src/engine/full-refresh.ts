@@ -5,7 +5,9 @@
  *
  * A partition of a selected full-refresh stream counts as complete once its pages and everything
  * read because of its records (child partitions, at any depth) are emitted; the stream then
- * checkpoints the list of complete partitions. A sync resumed from such a state does not emit
+ * checkpoints the list of complete partitions. A stream without children in the sync also
+ * checkpoints, per partition being read, the token of the page after the last one it emitted
+ * (`{ "next_page_token": ... }`), and a resumed sync continues such a partition from that page. A sync resumed from such a state does not emit
  * those partitions again: a stream without children in the sync does not even request them; one
  * with children reads them without emitting, so its children still get their partitions. When
  * the stream finishes, its state goes back to "no position" (`__ab_no_cursor_state_message`), so
@@ -15,12 +17,15 @@ import type { Slice } from "./fetch.js";
 import { type StateBlob, partitionKey } from "./state.js";
 
 export const COMPLETE_MARK = "__ab_full_refresh_sync_complete";
+const NEXT_PAGE = "next_page_token";
 
 export class FullRefreshResume {
   /** Keys of partitions complete in the sync being resumed, or in this one. */
   private readonly done = new Set<string>();
   /** Complete partitions, in the order they completed (what the state lists). */
   private readonly complete: Slice[] = [];
+  /** Partitions part-read: the token of the next page to read. */
+  private readonly next = new Map<string, { partition: Slice; token: string }>();
 
   /** The complete partitions a saved state lists (anything else in it is ignored). */
   constructor(saved: StateBlob | undefined) {
@@ -28,8 +33,9 @@ export class FullRefreshResume {
     for (const entry of entries) {
       if (typeof entry !== "object" || entry === null) continue;
       const { partition, cursor } = entry as { partition?: unknown; cursor?: Record<string, unknown> };
-      if (typeof partition !== "object" || partition === null || cursor?.[COMPLETE_MARK] !== true) continue;
-      this.markComplete(partition as Slice);
+      if (typeof partition !== "object" || partition === null) continue;
+      if (cursor?.[COMPLETE_MARK] === true) this.markComplete(partition as Slice);
+      else if (typeof cursor?.[NEXT_PAGE] === "string") this.pageDone(partition as Slice, cursor[NEXT_PAGE] as string);
     }
   }
 
@@ -39,13 +45,26 @@ export class FullRefreshResume {
 
   markComplete(partition: Slice): void {
     const key = partitionKey(partition);
+    this.next.delete(key);
     if (this.done.has(key)) return;
     this.done.add(key);
     this.complete.push(partition);
   }
 
+  /** The partition's records up to the page before `token` are emitted. */
+  pageDone(partition: Slice, token: string): void {
+    this.next.set(partitionKey(partition), { partition, token });
+  }
+
+  /** Where a part-read partition continues, if a previous sync left one. */
+  resumeToken(partition: Slice): string | undefined {
+    return this.next.get(partitionKey(partition))?.token;
+  }
+
   /** The checkpoint: every complete partition. */
   snapshot(): StateBlob {
-    return { states: this.complete.map((partition) => ({ partition, cursor: { [COMPLETE_MARK]: true } })) };
+    const complete = this.complete.map((partition) => ({ partition, cursor: { [COMPLETE_MARK]: true } }));
+    const partial = [...this.next.values()].map(({ partition, token }) => ({ partition, cursor: { [NEXT_PAGE]: token } }));
+    return { states: [...complete, ...partial] };
   }
 }

@@ -149,8 +149,7 @@ class ReadLoop {
   /** A new partition of `run`; incremental ones start at their saved position (feed first). */
   private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, parentWaiters: Waiter[]): void {
     run.skips.partitions++;
-    const { extra_fields: _extraFields, ...partition } = slice;
-    void _extraFields;
+    const partition = partitionOf(slice);
     // A resumed full refresh: a partition emitted before is not emitted again (nor read at all,
     // unless children need its records).
     const quiet = run.fullRefresh?.isComplete(partition) ?? false;
@@ -158,7 +157,9 @@ class ReadLoop {
     const waiters = run.fullRefresh && !quiet ? [...parentWaiters, { kind: "full" as const, run, partition, outstanding: 0, failed: false }] : parentWaiters;
     const cursor = run.def.cursor;
     if (!run.cursorState || !cursor) {
-      this.schedule({ run, slice, extra, waiters, quiet });
+      // A leaf full-refresh partition a previous sync left part-read continues from its next page.
+      const token = run.children.length === 0 ? run.fullRefresh?.resumeToken(partition) : undefined;
+      this.schedule({ run, slice, extra, waiters, quiet, token });
       return;
     }
     const feed = run.def.changeFeed;
@@ -275,6 +276,9 @@ class ReadLoop {
     if (outcome.kind === "ignored") return this.skip(item, outcome.reason);
     if (outcome.kind === "reset") return this.restart(item, outcome.reason);
     await this.processPage(item, outcome.records, outcome.next);
+    if (typeof outcome.next === "string" && item.run.fullRefresh && item.run.children.length === 0 && !item.progress) {
+      await this.tracker.fullRefreshPage(item.run, partitionOf(item.slice), outcome.next);
+    }
     if (outcome.next !== undefined) return this.nextPage(item, outcome.next);
     if (item.progress?.feed && feed) this.feeds.scheduleRereads(item, feed);
   }
@@ -402,4 +406,11 @@ class ReadLoop {
     this.fatal ??= error;
     this.scheduler.stop();
   }
+}
+
+/** A slice without what the parent link adds for the request (`extra_fields`): the partition. */
+function partitionOf(slice: Slice): Slice {
+  const { extra_fields: _extraFields, ...partition } = slice;
+  void _extraFields;
+  return partition;
 }
