@@ -112,15 +112,13 @@ export class CheckpointTracker {
     const { run } = waiter;
     // A finished stream has sent its final "no position" state: nothing may follow it.
     if (waiter.failed || run.failure || run.done || this.halted() || !run.fullRefresh) return;
-    run.fullRefresh.markComplete(waiter.partition);
-    if (this.due(run)) await this.emitter.state(run.name, run.fullRefresh.snapshot());
+    if (run.fullRefresh.markComplete(waiter.partition) && this.due(run)) await this.emitter.state(run.name, run.fullRefresh.snapshot());
   }
 
   /** A page of a leaf full-refresh partition is emitted: the partition may resume after it. */
   async fullRefreshPage(run: StreamRun, partition: Slice, next: string): Promise<void> {
     if (run.failure || run.done || this.halted() || !run.fullRefresh) return;
-    run.fullRefresh.pageDone(partition, next);
-    if (this.due(run)) await this.emitter.state(run.name, run.fullRefresh.snapshot());
+    if (run.fullRefresh.pageDone(partition, next) && this.due(run)) await this.emitter.state(run.name, run.fullRefresh.snapshot());
   }
 
   private async partitionDone(progress: PartitionProgress): Promise<void> {

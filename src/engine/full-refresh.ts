@@ -12,12 +12,18 @@
  * with children reads them without emitting, so its children still get their partitions. When
  * the stream finishes, its state goes back to "no position" (`__ab_no_cursor_state_message`), so
  * the next scheduled sync reads it in full again.
+ *
+ * Memory and state size stay bounded: a stream tracks at most MAX_TRACKED_PARTITIONS complete
+ * partitions (the CDK caps per-partition state at 10,000 likewise). Past that (the stories of a
+ * large workspace: one partition per task) it stops checkpointing: its last checkpoint stays
+ * true, and a resumed sync re-emits only what came after it.
  */
 import type { Slice } from "./fetch.js";
 import { type StateBlob, partitionKey } from "./state.js";
 
 export const COMPLETE_MARK = "__ab_full_refresh_sync_complete";
 const NEXT_PAGE = "next_page_token";
+export const MAX_TRACKED_PARTITIONS = 1_000;
 
 export class FullRefreshResume {
   /** Keys of partitions complete in the sync being resumed, or in this one. */
@@ -26,6 +32,8 @@ export class FullRefreshResume {
   private readonly complete: Slice[] = [];
   /** Partitions part-read: the token of the next page to read. */
   private readonly next = new Map<string, { partition: Slice; token: string }>();
+  /** More partitions completed than are tracked: no more checkpoints. */
+  private full = false;
 
   /** The complete partitions a saved state lists (anything else in it is ignored). */
   constructor(saved: StateBlob | undefined) {
@@ -43,17 +51,27 @@ export class FullRefreshResume {
     return this.done.has(partitionKey(partition));
   }
 
-  markComplete(partition: Slice): void {
+  /** Notes a complete partition; false once the stream tracks too many to checkpoint them. */
+  markComplete(partition: Slice): boolean {
+    if (this.full) return false;
     const key = partitionKey(partition);
     this.next.delete(key);
-    if (this.done.has(key)) return;
+    if (this.done.has(key)) return true;
+    if (this.complete.length >= MAX_TRACKED_PARTITIONS) {
+      this.full = true;
+      this.next.clear();
+      return false;
+    }
     this.done.add(key);
     this.complete.push(partition);
+    return true;
   }
 
-  /** The partition's records up to the page before `token` are emitted. */
-  pageDone(partition: Slice, token: string): void {
+  /** The partition's records up to the page before `token` are emitted; false when not tracked. */
+  pageDone(partition: Slice, token: string): boolean {
+    if (this.full) return false;
     this.next.set(partitionKey(partition), { partition, token });
+    return true;
   }
 
   /** Where a part-read partition continues, if a previous sync left one. */
