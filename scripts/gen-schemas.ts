@@ -2,7 +2,8 @@
  * Generates schemas/<stream>.json (draft-07, one per stream) and test/generated/<stream>.ts (record
  * types, via json-schema-to-typescript; only tests use them, so they stay out of src/ and dist/)
  * from Asana's OpenAPI spec, and writes each stream's `opt_fields` (every leaf of its schema as a
- * dotted path, scripts/opt-fields.ts) into the `property_list` of manifest.yaml.
+ * dotted path, scripts/opt-fields.ts) into the `property_list` of manifest.yaml, and every schema
+ * into manifest.yaml's top-level `schemas` (the streams' InlineSchemaLoaders reference them).
  *
  *   npm run gen:schemas                      # build, then write the files
  *   node dist/scripts/gen-schemas.js [--oas PATH] [--check] [--out-schemas DIR] [--out-types DIR]
@@ -24,7 +25,7 @@ import { compile } from "json-schema-to-typescript";
 import { parse as parseYaml } from "yaml";
 import { TYPESCRIPT_OPTIONS, displayPath, findProjectRoot, parseGeneratorArgs, runWhenExecuted } from "./generator-cli.js";
 import { type JsonObject, OasConverter } from "./oas-convert.js";
-import { optFieldPaths, rewriteManifest } from "./opt-fields.js";
+import { optFieldPaths, rewriteManifest, rewriteSchemas } from "./opt-fields.js";
 
 export interface StreamDefinition {
   /** Stream name, also the file name (schemas/<stream>.json, test/generated/<stream>.ts). */
@@ -92,17 +93,19 @@ export async function generateFiles(oasPath: string, manifestPath: string = join
   const converter = new OasConverter(document);
   const files: GeneratedFile[] = [];
   const paths = new Map<string, string[]>();
+  const schemas = new Map<string, JsonObject>();
   for (const def of STREAMS) {
     const comment =
       `${GENERATED_MARKER} (${GENERATOR_COMMAND}) from the Asana OpenAPI spec, ` +
       `components.schemas.${def.component}. Do not edit by hand: change the generator and re-run it.`;
     const schema = withOverrides(converter.rootSchema(def.component, comment), def);
     paths.set(def.stream, optFieldPaths(schema, Object.keys(def.extraProperties ?? {})));
+    schemas.set(def.stream, schema);
     files.push({ dir: "schemas", name: `${def.stream}.json`, content: `${JSON.stringify(schema, null, 2)}\n` });
     files.push({ dir: "types", name: `${def.stream}.ts`, content: await recordType(def, schema) });
   }
   files.push({ dir: "types", name: "index.ts", content: indexModule() });
-  files.push({ dir: "manifest", name: MANIFEST_FILE, content: rewriteManifest(readFileSync(manifestPath, "utf8"), paths) });
+  files.push({ dir: "manifest", name: MANIFEST_FILE, content: rewriteSchemas(rewriteManifest(readFileSync(manifestPath, "utf8"), paths), schemas) });
   return files;
 }
 

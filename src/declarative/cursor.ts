@@ -2,8 +2,10 @@
  * DatetimeBasedCursor, the incremental cursor of a stream: which record field is the cursor, how
  * datetimes are written, where the sync starts, and where the start is injected into requests.
  * This runtime reads one slice per partition: from the partition's saved cursor (or the start) up
- * to now. So the keys that make time windows or an end (`step`, `end_datetime`,
- * `end_time_option`, `lookback_window`, ...) are rejected, not ignored.
+ * to now. So the keys that make time windows or an end (`end_datetime`, `end_time_option`,
+ * `lookback_window`, ...) are rejected, not ignored; a `step` is accepted only when it covers the
+ * whole range from the configured start to now (one window: Airbyte's runtime wants a step beside
+ * `cursor_granularity`), and a shorter one is rejected.
  */
 import { configError, systemError } from "../errors.js";
 import { interpolateString, strftime } from "../manifest/interpolation.js";
@@ -62,9 +64,6 @@ export function buildCursor(node: object | undefined, where: string, config: Con
 
 /** Keys of Airbyte's cursor that need time windows or an end: rejected with the reason. */
 function rejectWindowing(node: DatetimeBasedCursor, where: string): void {
-  if (node.step !== undefined) {
-    throw systemError(`Manifest: ${where}.step (time-window slicing) is not supported; omit it for one slice per partition`);
-  }
   for (const key of ["end_datetime", "end_time_option"] as const) {
     if (node[key] !== undefined && node[key] !== null) {
       throw systemError(
@@ -72,6 +71,26 @@ function rejectWindowing(node: DatetimeBasedCursor, where: string): void {
           "with no end to inject; remove it",
       );
     }
+  }
+}
+
+/**
+ * A `step` is one window for this runtime: accepted when it reaches from the configured start past
+ * now (so no partition is ever split), rejected otherwise.
+ */
+function rejectShortStep(node: DatetimeBasedCursor, where: string, start: Date): void {
+  if (node.step === undefined || node.step === null) return;
+  let stepMs: number;
+  try {
+    stepMs = durationSeconds(String(node.step)) * 1000;
+  } catch {
+    throw systemError(`Manifest: ${where}.step must be an ISO-8601 duration such as P36500D`);
+  }
+  if (start.getTime() + stepMs <= Date.now()) {
+    throw systemError(
+      `Manifest: ${where}.step (time-window slicing) is not supported: this runtime reads one slice per partition; ` +
+        "omit step, or make it longer than all of history (e.g. P36500D)",
+    );
   }
 }
 
@@ -110,6 +129,7 @@ function datetimeBasedCursor(node: DatetimeBasedCursor, where: string, config: C
   const extraFormats: unknown = node.cursor_datetime_formats;
   const formats = [datetimeFormat, ...(Array.isArray(extraFormats) ? extraFormats.map(String) : [])];
   const start = startOf(node, where, datetimeFormat, config);
+  rejectShortStep(node, where, start);
   const startOptionNode = optionalChild(node, "start_time_option", where);
   return {
     cursorField,

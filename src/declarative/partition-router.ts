@@ -7,7 +7,9 @@
  * stream's `name`; the engine reads that stream once and shares its records between its own
  * output and every child. The parent definition's own record_filter, when it differs from the
  * named stream's, filters which parent records become partitions (e.g. "only tasks with
- * subtasks"). A parent config naming the stream itself makes the stream recursive.
+ * subtasks"). A parent config naming the stream itself makes the stream recursive; so does one
+ * with the runtime extension `recursive: true` (its `stream` is then what Airbyte's runtime reads
+ * instead: a non-recursive definition under another name, see ExtendedParentStreamConfig).
  */
 import { systemError } from "../errors.js";
 import { interpolate } from "../manifest/interpolation.js";
@@ -28,6 +30,7 @@ import {
   rejectUnread,
   stringField,
 } from "./node.js";
+import type { ExtendedParentStreamConfig } from "../manifest/extensions.js";
 import { RecordFilter } from "./record-selector.js";
 import { RequestOption } from "./request-option.js";
 
@@ -43,6 +46,8 @@ export interface ParentLink {
   /** Parent records that fail this filter create no partition. */
   filter: RecordFilter | undefined;
   incrementalDependency: boolean;
+  /** `recursive: true` (runtime extension): the parent is the child stream itself. */
+  recursive: boolean;
 }
 
 export type PartitionSpec =
@@ -96,7 +101,23 @@ function parentLink(raw: unknown, at: string): ParentLink {
     extraFields: extra.map((p) => (Array.isArray(p) ? p.map(String) : String(p).split("/"))),
     filter: parentFilterOf(parentNode),
     incrementalDependency: link.incremental_dependency === true,
+    recursive: recursiveFlag(link as ExtendedParentStreamConfig, at),
   };
+}
+
+function recursiveFlag(link: ExtendedParentStreamConfig, at: string): boolean {
+  if (link.recursive === undefined || link.recursive === null) return false;
+  if (typeof link.recursive !== "boolean") throw systemError(`Manifest: ${at}.recursive must be true or false`);
+  return link.recursive;
+}
+
+/**
+ * The stream's partitions with every `recursive` parent link resolved to the stream itself
+ * (`streamName`): the engine then feeds the stream's records back as parents, to any depth.
+ */
+export function resolveRecursiveParents(spec: PartitionSpec, streamName: string): PartitionSpec {
+  if (spec.kind !== "substream" || !spec.parents.some((l) => l.recursive)) return spec;
+  return { ...spec, parents: spec.parents.map((l) => (l.recursive ? { ...l, parentName: streamName } : l)) };
 }
 
 function substreamPartitionRouter(node: SubstreamPartitionRouter, where: string): PartitionSpec {

@@ -10,7 +10,7 @@ import { type ChangeFeedSpec, parseChangeFeed } from "./change-feed.js";
 import { type DatetimeCursor, buildCursor } from "./cursor.js";
 import { type Config, type Registry, asComponent, buildWith, child, optionalChild, rejectUnread } from "./node.js";
 import { type Paginator, buildPaginator } from "./paginator.js";
-import { type PartitionSpec, buildPartitionSpec, streamNameOf } from "./partition-router.js";
+import { type PartitionSpec, buildPartitionSpec, resolveRecursiveParents, streamNameOf } from "./partition-router.js";
 import { RecordSelector } from "./record-selector.js";
 import { type HttpRequester, REQUESTERS } from "./requester.js";
 import { type JsonSchema, loadSchema } from "./schema-loader.js";
@@ -74,11 +74,13 @@ export function buildStream(component: object, where: string, config: Config, ba
   const retriever = child(node, "retriever", at);
   const primaryKey = normalizePrimaryKey(node.primary_key, at);
   const schema = loadSchema(optionalChild(node, "schema_loader", at), `${at}.schema_loader`, name, baseDir);
+  const retrieval = buildWith(RETRIEVERS, retriever, `${at}.retriever`, config);
   return {
     name,
     primaryKey,
     schema,
-    ...buildWith(RETRIEVERS, retriever, `${at}.retriever`, config),
+    ...retrieval,
+    partitions: resolveRecursiveParents(retrieval.partitions, name),
     cursor: buildCursor(optionalChild(node, "incremental_sync", at), `${at}.incremental_sync`, config),
     changeFeed: buildChangeFeed(optionalChild(node, "change_feed", at), `${at}.change_feed`, config, baseDir),
   };

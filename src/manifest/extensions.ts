@@ -2,10 +2,11 @@
  * The manifest keys this runtime adds to Airbyte's components, written by hand next to the
  * generated interfaces (components.generated.ts) because Airbyte's schema does not define them.
  * Airbyte's own runtime ignores them (its components accept extra keys), so a manifest using them
- * still loads there, without what they add. Today there is one: a DeclarativeStream's
- * `change_feed` (what it does: src/declarative/change-feed.ts).
+ * still loads there, without what they add. Today there are two: a DeclarativeStream's
+ * `change_feed` (what it does: src/declarative/change-feed.ts), and a ParentStreamConfig's
+ * `recursive` (src/declarative/partition-router.ts).
  */
-import type { DeclarativeStream } from "./components.generated.js";
+import type { DeclarativeStream, ParentStreamConfig } from "./components.generated.js";
 
 /** A kind of deletion the feed reports. */
 export interface ChangeFeedDeletion {
@@ -46,4 +47,14 @@ export interface ChangeFeed {
 /** A DeclarativeStream with this runtime's extensions. */
 export interface ExtendedDeclarativeStream extends DeclarativeStream {
   change_feed?: ChangeFeed;
+}
+
+/**
+ * A ParentStreamConfig with this runtime's extension: `recursive: true` makes the parent the child
+ * stream itself (its records are parents too, to any depth). Its `stream` is what Airbyte's
+ * runtime reads instead, so it should be a non-recursive definition under another name (Airbyte's
+ * runtime cannot take a stream as its own parent).
+ */
+export interface ExtendedParentStreamConfig extends ParentStreamConfig {
+  recursive?: boolean;
 }

@@ -92,6 +92,23 @@ describe("CAT discovery", () => {
     expect(catalogSnapshot(streams)).toEqual(readProjectJson("integration_tests/catalog_snapshot.json"));
   });
 
+  // Airbyte's runtime selects the fields to request (QueryProperties + JsonSchemaPropertySelector)
+  // from the configured stream's json_schema: a configured catalog must carry the discovered one.
+  it.each(["integration_tests/configured_catalog.json", "integration_tests/configured_catalog_incremental.json"])(
+    "%s carries each stream exactly as discovered (UPDATE_CAT_SNAPSHOTS=1 rewrites it)",
+    (file) => {
+      const configured = readProjectJson(file) as unknown as { streams: Array<{ stream: { name: string } }> };
+      const discovered = new Map(streams.map((s) => [s.name, s]));
+      const expected = {
+        ...configured,
+        streams: configured.streams.map((c) => ({ ...c, stream: discovered.get(c.stream.name) ?? c.stream })),
+      };
+      if (UPDATE_SNAPSHOTS) writeProjectJson(file, expected);
+      expect(configured.streams.filter((c) => !discovered.has(c.stream.name)).map((c) => c.stream.name), "unknown streams").toEqual([]);
+      expect(readProjectJson(file)).toEqual(expected);
+    },
+  );
+
   it("integration_tests/configured_catalog.json configures every discovered stream, full_refresh + overwrite", () => {
     const configured = readProjectJson("integration_tests/configured_catalog.json") as unknown as {
       streams: Array<{ stream: { name: string }; sync_mode: string; destination_sync_mode: string }>;

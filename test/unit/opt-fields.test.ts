@@ -98,8 +98,9 @@ describe("the manifest's property lists", () => {
       const opt = (requester?.request_parameters as Obj | undefined)?.opt_fields;
       if (!isObj(opt)) continue;
       const loader = stream.schema_loader as Obj | undefined;
-      const file = typeof loader?.file_path === "string" ? loader.file_path : `./schemas/${String((stream.$parameters as Obj).name)}.json`;
-      const streamSchema = JSON.parse(readFileSync(join(ROOT, file), "utf8")) as Obj;
+      const ref = isObj(loader?.schema) ? String((loader.schema as Obj).$ref) : undefined;
+      const schemaName = ref !== undefined ? ref.replace(/^#\/schemas\//, "") : String((stream.$parameters as Obj).name);
+      const streamSchema = JSON.parse(readFileSync(join(ROOT, "schemas", `${schemaName}.json`), "utf8")) as Obj;
       for (const path of opt.property_list as string[]) {
         let node: Obj | undefined = streamSchema;
         for (const segment of path.split(".")) {

@@ -115,3 +115,11 @@ describe("mid-partition positions", () => {
     expect(snap.states[0]!.cursor).toEqual({ modified_at: "2024-03-01T00:00:00.000000Z", sync: "feed-2" });
   });
 });
+
+describe("DatetimeBasedCursor step", () => {
+  it("accepts a step longer than all of history (one window), rejects a shorter one", () => {
+    expect(buildCursor({ ...cursorNode, step: "P36500D" }, "c", {})?.granularityMs).toBe(1);
+    expect(() => buildCursor({ ...cursorNode, step: "P30D" }, "c", {})).toThrow(/c\.step \(time-window slicing\) is not supported/);
+    expect(() => buildCursor({ ...cursorNode, step: "one year" }, "c", {})).toThrow(/c\.step must be an ISO-8601 duration/);
+  });
+});

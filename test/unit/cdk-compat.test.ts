@@ -1,0 +1,113 @@
+/**
+ * The manifest also runs unmodified in Airbyte's Python declarative runtime (airbyte-cdk). These
+ * tests guard the constructs known to break it there (found by running airbyte-cdk 7.x on it):
+ *
+ * - PredicateValidator in spec.config_normalization_rules: the CDK calls `validate(config)` on a
+ *   validator that takes no argument (check fails, discover and read exit 1);
+ * - JsonFileSchemaLoader: a manifest-only connector has no files beside the manifest;
+ * - cursor_granularity without step (or step without cursor_granularity): a ValueError;
+ * - a stream that names itself among its parents: the CDK's parent lookup recurses forever.
+ *
+ * And that what replaced them holds: the inline schemas are schemas/<stream>.json.
+ */
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { parse } from "yaml";
+import { DEFAULT_MANIFEST, PACKAGE_ROOT, loadManifest } from "../../src/manifest/load.js";
+
+type Obj = Record<string, unknown>;
+const isObj = (v: unknown): v is Obj => typeof v === "object" && v !== null && !Array.isArray(v);
+
+const raw = parse(readFileSync(DEFAULT_MANIFEST, "utf8"), { maxAliasCount: 1000 }) as Obj;
+const resolved = loadManifest().root;
+
+/** Every object of the tree, with its path; JSON schemas (InlineSchemaLoader.schema) are not entered. */
+function nodes(root: unknown): Array<{ path: string; node: Obj }> {
+  const out: Array<{ path: string; node: Obj }> = [];
+  const walk = (value: unknown, path: string): void => {
+    if (Array.isArray(value)) value.forEach((v, i) => walk(v, `${path}[${i}]`));
+    if (!isObj(value)) return;
+    out.push({ path, node: value });
+    for (const [key, child] of Object.entries(value)) {
+      if (value.type === "InlineSchemaLoader" && key === "schema") continue;
+      if (path === "$" && key === "schemas") continue;
+      walk(child, `${path}.${key}`);
+    }
+  };
+  walk(root, "$");
+  return out;
+}
+
+const ofType = (root: unknown, type: string) => nodes(root).filter(({ node }) => node.type === type);
+/** The name Airbyte's runtime gives a stream: `name`, else `$parameters.name`. */
+const nameOf = (stream: Obj): unknown => stream.name ?? (isObj(stream.$parameters) ? stream.$parameters.name : undefined);
+
+describe("manifest.yaml avoids the constructs Airbyte's runtime cannot run", () => {
+  it("no PredicateValidator (validations are DpathValidators)", () => {
+    expect(ofType(raw, "PredicateValidator").map((n) => n.path)).toEqual([]);
+    expect(ofType(resolved, "PredicateValidator").map((n) => n.path)).toEqual([]);
+    expect(ofType(resolved, "DpathValidator").length).toBeGreaterThan(0);
+  });
+
+  it("no JsonFileSchemaLoader: every stream inlines its schema", () => {
+    expect(ofType(raw, "JsonFileSchemaLoader").map((n) => n.path)).toEqual([]);
+    // Every stream (a definition with a retriever: not the base_stream it builds on).
+    const streams = ofType(resolved, "DeclarativeStream").filter(({ node }) => node.retriever !== undefined);
+    expect(streams.length).toBeGreaterThan(15);
+    const problems = streams.flatMap(({ path, node }) => {
+      const loader = node.schema_loader;
+      if (!isObj(loader) || loader.type !== "InlineSchemaLoader" || !isObj(loader.schema)) return [`${path}: no InlineSchemaLoader with a schema`];
+      return [];
+    });
+    expect(problems).toEqual([]);
+  });
+
+  it("every DatetimeBasedCursor has both step and cursor_granularity, or neither", () => {
+    const cursors = ofType(resolved, "DatetimeBasedCursor");
+    expect(cursors.length).toBeGreaterThan(0);
+    const problems = cursors
+      .filter(({ node }) => (node.step === undefined) !== (node.cursor_granularity === undefined))
+      .map(({ path }) => path);
+    expect(problems).toEqual([]);
+  });
+
+  it("no stream names itself as a parent (the recursion is the runtime extension `recursive`)", () => {
+    const problems: string[] = [];
+    for (const { path, node } of ofType(resolved, "DeclarativeStream")) {
+      const own = nameOf(node);
+      for (const { path: at, node: link } of ofType(node.retriever, "ParentStreamConfig")) {
+        if (isObj(link.stream) && nameOf(link.stream) === own) problems.push(`${path} (${String(own)}): ${at}`);
+      }
+    }
+    expect(problems).toEqual([]);
+    const recursive = ofType(resolved, "ParentStreamConfig").filter(({ node }) => node.recursive === true);
+    expect(recursive.length, "subtasks keeps its any-depth recursion").toBeGreaterThan(0);
+  });
+
+  it("the inline schemas are schemas/<stream>.json (npm run gen:schemas writes them)", () => {
+    const schemas = raw.schemas as Obj;
+    const streams = (resolved.streams as Obj[]).map((s) => String(nameOf(s)));
+    expect(Object.keys(schemas).sort()).toEqual([...streams].sort());
+    for (const name of Object.keys(schemas)) {
+      const file = JSON.parse(readFileSync(join(PACKAGE_ROOT, "schemas", `${name}.json`), "utf8")) as unknown;
+      expect(schemas[name], name).toEqual(file);
+    }
+    for (const stream of resolved.streams as Obj[]) {
+      const loader = stream.schema_loader as Obj;
+      expect(loader.schema, String(nameOf(stream))).toEqual(schemas[String(nameOf(stream))]);
+    }
+  });
+});
+
+describe("the runtime extension `recursive`", () => {
+  it("makes subtasks its own parent in this runtime (any depth), under the non-recursive definition's name elsewhere", async () => {
+    const { buildSource } = await import("../../src/declarative/source.js");
+    const source = buildSource(loadManifest(), { credentials: { option_title: "PAT Credentials", personal_access_token: "x" } });
+    const subtasks = source.byName.get("subtasks")!;
+    expect(subtasks.partitions.kind).toBe("substream");
+    const parents = subtasks.partitions.kind === "substream" ? subtasks.partitions.parents : [];
+    expect(parents.map((l) => [l.parentName, l.recursive])).toEqual([["tasks", false], ["subtasks", true]]);
+    expect(parents[1]!.parentNode.name).toBe("subtasks_of_tasks");
+  });
+});
