@@ -5,7 +5,7 @@
  * (src/engine/settings.ts); the components get their values injected and read no config key.
  */
 import { type DeclarativeSource, buildSource, specOf, type ConnectorSpecification } from "../declarative/source.js";
-import type { FetchEnvironment } from "../engine/fetch.js";
+import { type FetchEnvironment, rateLimitedLine } from "../engine/fetch.js";
 import { type RuntimeSettings, runtimeSettings } from "../engine/settings.js";
 import { HttpClient } from "../http/client.js";
 import { RateController } from "../http/rate-controller.js";
@@ -62,7 +62,7 @@ export function createRuntime(
       http,
       rate,
       // A sync reports waits as stream statuses (the read loop replaces this); a check logs them.
-      onRateLimited: (stream, resumeAt) => emitter.log("INFO", `Rate limited while reading ${stream}; resuming at ${new Date(resumeAt).toISOString()}`),
+      onRateLimited: (stream, resumeAt) => emitter.log("INFO", rateLimitedLine(stream, resumeAt)),
       config,
       maxRateLimitRetries: MAX_RATE_LIMIT_WAITS,
       backoffBaseSeconds: settings.backoffBaseSeconds,

@@ -27,6 +27,8 @@ export interface PageRequest extends RequestParts {
 }
 
 export interface Paginator {
+  /** False for NoPagination: one answer per partition, which may be a single object (a lookup). */
+  readonly paginates: boolean;
   request(token: unknown): PageRequest;
   /** The token after the page fetched with `token`; `undefined` ends the partition. */
   next(response: PageResponse, records: ApiRecord[], token: unknown): unknown;
@@ -40,6 +42,7 @@ export interface PaginationStrategy {
 }
 
 const noPagination: Paginator = {
+  paginates: false,
   request: () => emptyParts(),
   next: () => undefined,
 };
@@ -57,6 +60,7 @@ function defaultPaginator(node: DefaultPaginator, where: string, config: Config)
   const tokenIsPath = tokenNode !== undefined && nodeType(tokenNode) === "RequestPath";
   const tokenOption = tokenNode && !tokenIsPath ? RequestOption.from(tokenNode, `${where}.page_token_option`) : undefined;
   return {
+    paginates: true,
     request(token: unknown): PageRequest {
       const parts: PageRequest = emptyParts();
       if (sizeOption && strategy.pageSize !== undefined) sizeOption.inject(parts, strategy.pageSize);

@@ -11,7 +11,6 @@
  */
 import { checkingRecords } from "../declarative/error-handler.js";
 import { findUnsafeInteger } from "../declarative/json-text.js";
-import { buildPaginator } from "../declarative/paginator.js";
 import { type ApiRecord, valueAt } from "../declarative/record-selector.js";
 import type { RequestParts } from "../declarative/request-option.js";
 import type { StreamDefinition } from "../declarative/stream.js";
@@ -47,6 +46,11 @@ export interface FetchEnvironment {
   clock?: Clock;
 }
 
+/** The log line of a rate-limit wait where no stream status reports it (a check, or a parent-only stream). */
+export function rateLimitedLine(stream: string, resumeAt: number): string {
+  return `Rate limited while reading ${stream}; resuming at ${new Date(resumeAt).toISOString()}`;
+}
+
 /** The partition, briefly: `project_gid=123` (parent_slice omitted), or "whole stream". */
 export function describeSlice(slice: Slice): string {
   const parts = Object.entries(slice)
@@ -65,7 +69,8 @@ export async function fetchPage(
   const { requester, paginator, selector } = stream;
   const request = requester.build(slice, token, paginator.request(token), extra);
   const what = `${stream.name} (${describeSlice(slice)})`;
-  const expectList = paginator !== NO_PAGINATION;
+  // A paginated listing must answer a list; a lookup (NoPagination) may answer one object.
+  const expectList = paginator.paginates;
   const final = await send(
     { method: "GET", url: request.url, headers: request.headers },
     {
@@ -98,9 +103,6 @@ export async function fetchPage(
       return { kind: "reset", reason: message ?? describeAnswer(answer) };
   }
 }
-
-/** buildPaginator's paginator for a stream without one, or with NoPagination (one shared object). */
-const NO_PAGINATION = buildPaginator(undefined, "paginator", {});
 
 function checkIntegers(text: string, what: string): void {
   const found = findUnsafeInteger(text);

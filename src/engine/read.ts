@@ -23,7 +23,7 @@ import { type ConnectorError, asFailure, configError, isFatal, systemError } fro
 import type { SyncEmitter } from "../protocol/emitter.js";
 import { CheckpointTracker } from "./checkpoints.js";
 import { FeedReader } from "./feed-reader.js";
-import { type FetchEnvironment, type Slice, describeSlice, fetchPage } from "./fetch.js";
+import { type FetchEnvironment, type Slice, describeSlice, fetchPage, rateLimitedLine } from "./fetch.js";
 import { type StreamRun, planRuns } from "./plan.js";
 import { Scheduler } from "./scheduler.js";
 import { type StateBlob, resumeOf } from "./state.js";
@@ -84,7 +84,7 @@ class ReadLoop {
       onRateLimited: (stream, resumeAt) =>
         selected.has(stream)
           ? this.emitter.rateLimited(stream, resumeAt)
-          : this.emitter.log("INFO", `Rate limited while reading ${stream}; resuming at ${new Date(resumeAt).toISOString()}`),
+          : this.emitter.log("INFO", rateLimitedLine(stream, resumeAt)),
     };
     this.runs = planRuns(options.source, {
       selected: options.selected,
