@@ -3,11 +3,13 @@
  * over HTTP: the data is there at every size (custom field types, disabled enum options, nested
  * portfolios, goals without time periods, goal relationships), portfolios follow the `owner`
  * rules per token, the audit log is a service account's only, time-ordered, filtered by
- * start_at / end_at, with a next_page even after its last event, and mutations append to it.
+ * start_at / end_at, with a next_page even after its last event, and mutations append to it;
+ * a 402 on a goal or portfolio skips what hangs from it.
  */
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { KIND } from "../integration_tests/simulator/gids.js";
-import { AUDIT_LOG_FORBIDDEN_MESSAGE, Dataset, type Simulator, startSimulator } from "../integration_tests/simulator/index.js";
+import { AUDIT_LOG_FORBIDDEN_MESSAGE, Dataset, PAYMENT_REQUIRED_MESSAGE, type Simulator, startSimulator } from "../integration_tests/simulator/index.js";
+import { catalogFor, patConfig, recordsOf, runAirbyte, tempDir, writeJson } from "./helpers/cli.js";
 
 interface Page {
   status: number;
@@ -124,4 +126,30 @@ describe("the audit log", () => {
     const res = await get(`${path()}?limit=100&start_at=${new Date(added[0]!.createdAt).toISOString()}`, sim.serviceAccountToken);
     expect(res.body.data!.map((e) => e.gid)).toEqual(added.map((e) => e.gid));
   });
+});
+
+describe("plan gating (402) as for the other resources", () => {
+  it("a 402 on a goal or a portfolio answers its relationships, items and settings; a sync skips those partitions and succeeds", async () => {
+    const d = sim.dataset;
+    const goal = d.gids.encode(KIND.goal, 0);
+    const portfolio = d.gids.encode(KIND.portfolio, 0);
+    sim.configure({ partitionFaults: [{ status: 402, gids: [goal, portfolio] }] });
+    try {
+      expect((await get(`/goal_relationships?supported_goal=${goal}&limit=100`)).status).toBe(402);
+      expect((await get(`/portfolios/${portfolio}/items?limit=100`)).status).toBe(402);
+      expect((await get(`/portfolios/${portfolio}/custom_field_settings?limit=100`)).status).toBe(402);
+      const dir = tempDir();
+      const config = writeJson(dir, "config.json", patConfig(sim.baseUrl, sim.token));
+      const catalog = writeJson(dir, "catalog.json", catalogFor(["goal_relationships", "portfolio_items"]));
+      const result = await runAirbyte(["read", "--config", config, "--catalog", catalog]);
+      expect(result.code).toBe(0);
+      const warnings = result.messages.filter((m) => m.type === "LOG" && m.log!.level === "WARN").map((m) => m.log!.message);
+      expect(warnings.filter((w) => w.includes(PAYMENT_REQUIRED_MESSAGE))).toHaveLength(2);
+      expect(recordsOf(result.messages, "goal_relationships").some((r) => (r.supported_goal as { gid: string }).gid === goal)).toBe(false);
+      expect(recordsOf(result.messages, "portfolio_items").some((r) => r.portfolio_gid === portfolio)).toBe(false);
+      expect(recordsOf(result.messages, "goal_relationships").length).toBeGreaterThan(0);
+    } finally {
+      sim.configure({ partitionFaults: null });
+    }
+  }, 60_000);
 });
