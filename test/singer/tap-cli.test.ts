@@ -123,7 +123,7 @@ describe("tap-asana --discover", () => {
       const fields = Object.keys((s.schema as { properties: Record<string, unknown> }).properties);
       expect(metadata.slice(1).map((m) => m.breadcrumb)).toEqual(fields.map((f) => ["properties", f]));
       expect(metadata.find((m) => m.breadcrumb[1] === "gid")!.metadata.inclusion).toBe("automatic");
-      const automatic = ["gid", ...(cursor ? [cursor[0]] : [])];
+      const automatic = [...key, ...(cursor ? [cursor[0]] : [])];
       for (const m of metadata.slice(1)) expect(m.metadata.inclusion).toBe(automatic.includes(m.breadcrumb[1]!) ? "automatic" : "available");
     }
     expect([...cursors.values()].some(Boolean)).toBe(true);
