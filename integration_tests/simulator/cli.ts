@@ -12,7 +12,8 @@
  *   node dist/integration_tests/simulator/cli.js --seed 1 --size small --ground-truth DIR
  *       writes DIR/<stream>.jsonl for every stream and exits
  *   node dist/integration_tests/simulator/cli.js --seed 1 --size medium --minimal-requests
- *       prints the requests a perfect full sync needs (limit=100), as JSON, and exits
+ *       prints the requests a perfect full sync needs (limit=100), for a personal token and for a
+ *       service account, as JSON, and exits
  */
 import { once } from "node:events";
 import { createWriteStream, mkdirSync } from "node:fs";
@@ -115,7 +116,9 @@ async function main(): Promise<void> {
     return;
   }
   if (values["minimal-requests"]) {
-    console.log(JSON.stringify(new Dataset(seed, size).minimalRequests(), null, 2));
+    const dataset = new Dataset(seed, size);
+    // A personal token and a service account differ in portfolios and the audit log.
+    console.log(JSON.stringify({ personal: dataset.minimalRequests("personal"), service_account: dataset.minimalRequests("service_account") }, null, 2));
     return;
   }
 

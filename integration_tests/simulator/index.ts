@@ -6,6 +6,11 @@
  *   ...
  *   await sim.close();
  *
+ * Two kinds of token: personal ones (`sim.token`, and OAuth access tokens) list the portfolios
+ * their user owns and get 403 from the audit log; a service account's (`sim.serviceAccountToken`)
+ * lists every portfolio and reads the audit log. `dataset.groundTruth(stream, viewer)` and
+ * `dataset.minimalRequests(viewer)` say what a perfect sync with either gets.
+ *
  * Optional behaviour (options.ts), all changeable at runtime with `sim.configure(...)`: a per-token
  * request budget and concurrent-GET limit (429 + Retry-After), deterministic transient faults,
  * permanent per-partition 402/403/404s, expiring or repeating offsets, and an OAuth token endpoint
