@@ -63,6 +63,8 @@ export const SUPPORTED_COMPONENTS: readonly string[] = [
   "RecordSelector",
   "DpathExtractor",
   "RecordFilter",
+  "AddFields",
+  "AddedFieldDefinition",
   "DefaultErrorHandler",
   "CompositeErrorHandler",
   "HttpResponseFilter",

@@ -47,6 +47,14 @@ const DELETED_AT: Record<string, JsonObject> = {
   },
 };
 
+/** The portfolio an item was listed in (a project can sit in several): part of the primary key. */
+const PORTFOLIO_GID: Record<string, JsonObject> = {
+  portfolio_gid: {
+    description: "The gid of the portfolio this item was listed in (added by the connector from the partition).",
+    type: "string",
+  },
+};
+
 export const STREAMS: readonly StreamDefinition[] = [
   { stream: "workspaces", component: "WorkspaceResponse", typeName: "WorkspaceRecord" },
   { stream: "users", component: "UserResponse", typeName: "UserRecord" },
@@ -63,6 +71,16 @@ export const STREAMS: readonly StreamDefinition[] = [
   { stream: "project_templates", component: "ProjectTemplateResponse", typeName: "ProjectTemplateRecord" },
   { stream: "status_updates", component: "StatusUpdateResponse", typeName: "StatusUpdateRecord" },
   { stream: "webhooks", component: "WebhookResponse", typeName: "WebhookRecord" },
+  { stream: "custom_fields", component: "CustomFieldResponse", typeName: "CustomFieldRecord" },
+  { stream: "custom_field_settings", component: "CustomFieldSettingResponse", typeName: "CustomFieldSettingRecord" },
+  { stream: "task_templates", component: "TaskTemplateResponse", typeName: "TaskTemplateRecord" },
+  { stream: "portfolios", component: "PortfolioResponse", typeName: "PortfolioRecord" },
+  // A portfolio's items are projects (or portfolios), listed as ProjectCompact: the full record is ProjectResponse.
+  { stream: "portfolio_items", component: "ProjectResponse", typeName: "PortfolioItemRecord", extraProperties: PORTFOLIO_GID },
+  { stream: "goals", component: "GoalResponse", typeName: "GoalRecord" },
+  { stream: "goal_relationships", component: "GoalRelationshipResponse", typeName: "GoalRelationshipRecord" },
+  { stream: "time_periods", component: "TimePeriodResponse", typeName: "TimePeriodRecord" },
+  { stream: "audit_log_events", component: "AuditLogEvent", typeName: "AuditLogEventRecord" },
 ];
 
 export const GENERATOR_COMMAND = "npm run gen:schemas";

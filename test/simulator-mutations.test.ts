@@ -48,7 +48,9 @@ async function walk(sim: Simulator, path: string): Promise<{ items: ApiRecord[];
 
 function snapshot(sim: Simulator): Record<StreamName, Map<string, string>> {
   const out = {} as Record<StreamName, Map<string, string>>;
-  for (const stream of STREAM_NAMES) out[stream] = new Map([...sim.dataset.groundTruth(stream)].map((r) => [r.gid as string, JSON.stringify(r)]));
+  // Keyed by primary key: portfolio items by [portfolio_gid, gid] (a project can sit in several portfolios).
+  const keyOf = (r: ApiRecord): string => (r.portfolio_gid === undefined ? (r.gid as string) : `${r.portfolio_gid as string}/${r.gid as string}`);
+  for (const stream of STREAM_NAMES) out[stream] = new Map([...sim.dataset.groundTruth(stream)].map((r) => [keyOf(r), JSON.stringify(r)]));
   return out;
 }
 

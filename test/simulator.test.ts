@@ -361,7 +361,8 @@ describe("dataset", () => {
       for (const stream of STREAM_NAMES) {
         const schemaPath = join(ROOT, "schemas", `${stream}.json`);
         const validate = existsSync(schemaPath) ? ajv.compile(JSON.parse(readFileSync(schemaPath, "utf8")) as object) : undefined;
-        const fields = Object.keys(RECORD_FIELDS[stream]);
+        // The connector adds portfolio_gid to each portfolio item (the partition it was listed in).
+        const fields = [...Object.keys(RECORD_FIELDS[stream]), ...(stream === "portfolio_items" ? ["portfolio_gid"] : [])];
         let n = 0;
         for (const record of dataset.groundTruth(stream)) {
           n++;
@@ -379,9 +380,11 @@ describe("dataset", () => {
   it("medium: has the advertised shape and referential integrity", () => {
     const dataset = new Dataset(1, "medium");
     const truth = Object.fromEntries(STREAM_NAMES.map((s) => [s, byGid(dataset.groundTruth(s))])) as Record<StreamName, Map<string, ApiRecord>>;
-    // gids are unique across all streams (tasks and subtasks are both tasks but disjoint).
-    const all = STREAM_NAMES.reduce((n, s) => n + truth[s].size, 0);
-    expect(new Set(STREAM_NAMES.flatMap((s) => [...truth[s].keys()])).size).toBe(all);
+    // gids are unique across all streams (tasks and subtasks are both tasks but disjoint); portfolio
+    // items are projects and portfolios listed again.
+    const owning = STREAM_NAMES.filter((s) => s !== "portfolio_items");
+    const all = owning.reduce((n, s) => n + truth[s].size, 0);
+    expect(new Set(owning.flatMap((s) => [...truth[s].keys()])).size).toBe(all);
     for (const s of STREAM_NAMES) for (const gid of truth[s].keys()) expect(gid).toMatch(/^\d{16}$/);
 
     const workspaces = [...truth.workspaces.values()];
@@ -505,11 +508,11 @@ describe("minimalRequests() matches a real walk (seed 1, small)", () => {
   it("walks every stream with limit=100 and full opt_fields: same request count, same records as the ground truth", async () => {
     const byStream = Object.fromEntries(STREAM_NAMES.map((s) => [s, 0])) as Record<StreamName, number>;
     const found = Object.fromEntries(STREAM_NAMES.map((s) => [s, new Map<string, ApiRecord>()])) as Record<StreamName, Map<string, ApiRecord>>;
-    const read = async (stream: StreamName, path: string): Promise<ApiRecord[]> => {
+    const read = async (stream: StreamName, path: string, keyPrefix = ""): Promise<ApiRecord[]> => {
       const sep = path.includes("?") ? "&" : "?";
       const { items, pages } = await walk(sim, `${path}${sep}limit=100&opt_fields=${allFields(stream)}`);
       byStream[stream] += pages;
-      for (const item of items) found[stream].set(item.gid as string, item);
+      for (const item of items) found[stream].set(`${keyPrefix}${item.gid as string}`, item);
       return items;
     };
     sim.resetStats();
@@ -523,10 +526,20 @@ describe("minimalRequests() matches a real walk (seed 1, small)", () => {
       await read("tags", `/tags?workspace=${ws.gid}`);
       await read("project_templates", `/project_templates?workspace=${ws.gid}`);
       await read("webhooks", `/webhooks?workspace=${ws.gid}`);
+      await read("custom_fields", `/workspaces/${ws.gid}/custom_fields`);
+      await read("time_periods", `/time_periods?workspace=${ws.gid}`);
+      for (const goal of await read("goals", `/goals?workspace=${ws.gid}`)) await read("goal_relationships", `/goal_relationships?supported_goal=${goal.gid}`);
+      for (const portfolio of await read("portfolios", `/portfolios?workspace=${ws.gid}`)) {
+        await read("custom_field_settings", `/portfolios/${portfolio.gid}/custom_field_settings`);
+        for (const item of await read("portfolio_items", `/portfolios/${portfolio.gid}/items`, `${portfolio.gid}:`)) item.portfolio_gid = portfolio.gid!;
+      }
       if (ws.is_organization === true) {
         for (const team of await read("teams", `/workspaces/${ws.gid}/teams`)) {
           await read("team_memberships", `/teams/${team.gid}/team_memberships`);
         }
+        // A personal token may not read the audit log: one request, answered 403.
+        expect((await get(sim, `/workspaces/${ws.gid}/audit_log_events?limit=100`)).status).toBe(403);
+        byStream.audit_log_events++;
       }
     }
     const tasks = new Map<string, ApiRecord>();
@@ -534,6 +547,8 @@ describe("minimalRequests() matches a real walk (seed 1, small)", () => {
       await read("sections", `/projects/${p.gid}/sections`);
       await read("status_updates", `/status_updates?parent=${p.gid}`);
       await read("attachments", `/attachments?parent=${p.gid}`);
+      await read("custom_field_settings", `/projects/${p.gid}/custom_field_settings`);
+      await read("task_templates", `/task_templates?project=${p.gid}`);
       for (const t of await read("tasks", `/tasks?project=${p.gid}`)) tasks.set(t.gid as string, t);
     }
     // Subtasks, recursively, only below tasks that have some.
@@ -558,10 +573,11 @@ describe("minimalRequests() matches a real walk (seed 1, small)", () => {
     const total = Object.values(byStream).reduce((a, b) => a + b, 0);
     expect(total).toBe(minimal.total);
     expect(sim.stats().total).toBe(minimal.total);
-    expect(sim.stats().byStatus).toEqual({ "200": minimal.total });
+    expect(sim.stats().byStatus).toEqual({ "200": minimal.total - 1, "403": 1 });
 
     for (const stream of STREAM_NAMES) {
-      const expected = byGid(sim.dataset.groundTruth(stream));
+      const truth = [...sim.dataset.groundTruth(stream)];
+      const expected = new Map(truth.map((r) => [`${r.portfolio_gid === undefined ? "" : `${r.portfolio_gid as string}:`}${r.gid as string}`, r]));
       expect(found[stream].size, stream).toBe(expected.size);
       for (const [gid, record] of expected) expect(found[stream].get(gid), `${stream} ${gid}`).toEqual(record);
     }
@@ -582,7 +598,7 @@ describe.skipIf(!existsSync(OAS_PATH))("fields.ts", () => {
       if (!existsSync(schemaPath)) continue;
       const schema = JSON.parse(readFileSync(schemaPath, "utf8")) as { properties: Record<string, unknown> };
       // The connector's own markers (_ab_cdc_deleted_at on tombstones) are not API fields.
-      const apiFields = Object.keys(schema.properties).filter((k) => !k.startsWith("_ab_"));
+      const apiFields = Object.keys(schema.properties).filter((k) => !k.startsWith("_ab_") && !(stream === "portfolio_items" && k === "portfolio_gid"));
       expect(Object.keys(RECORD_FIELDS[stream]), stream).toEqual(apiFields);
     }
   });

@@ -1,7 +1,7 @@
 /**
  * Runs the Asana simulator from the command line.
  *
- *   node dist/integration_tests/simulator/cli.js --seed 1 --size medium [--port 0] [--token T]... [--latency-ms N]
+ *   node dist/integration_tests/simulator/cli.js --seed 1 --size medium [--port 0] [--token T]... [--service-account-token T]... [--latency-ms N]
  *       [--budget 1500 [--budget-window-ms 60000] [--budget-ignore-rejected]] [--max-concurrent 50]
  *       [--fault-rate 0.02 --faults 500-html,502,503-json,504,reset,truncated,non-json,slow [--fault-seed N] [--slow-ms 2000]]
  *       [--partition-fault 403:GID,GID]... [--offset-ttl-ms N] [--expire-offsets-once] [--repeat-offset-for GID,GID]
@@ -12,7 +12,8 @@
  *   node dist/integration_tests/simulator/cli.js --seed 1 --size small --ground-truth DIR
  *       writes DIR/<stream>.jsonl for every stream and exits
  *   node dist/integration_tests/simulator/cli.js --seed 1 --size medium --minimal-requests
- *       prints the requests a perfect full sync needs (limit=100), as JSON, and exits
+ *       prints the requests a perfect full sync needs (limit=100), for a personal token and for a
+ *       service account, as JSON, and exits
  */
 import { once } from "node:events";
 import { createWriteStream, mkdirSync } from "node:fs";
@@ -24,7 +25,7 @@ import { startSimulator, type SimulatorOptions } from "./index.js";
 import { FAULT_KINDS, type FaultKind, type PartitionFault } from "./options.js";
 
 const USAGE = [
-  "usage: cli.js [--seed N] [--size small|medium|large] [--port N] [--token T]... [--latency-ms N]",
+  "usage: cli.js [--seed N] [--size small|medium|large] [--port N] [--token T]... [--service-account-token T]... [--latency-ms N]",
   "              [--budget N [--budget-window-ms MS] [--budget-ignore-rejected]] [--max-concurrent N]",
   `              [--fault-rate R --faults ${FAULT_KINDS.join(",")} [--fault-seed N] [--slow-ms MS]]`,
   "              [--partition-fault 402|403|404:GID[,GID...]]... [--offset-ttl-ms MS] [--expire-offsets-once] [--repeat-offset-for GID[,GID...]]",
@@ -78,6 +79,7 @@ async function main(): Promise<void> {
       size: { type: "string", default: "small" },
       port: { type: "string", default: "0" },
       token: { type: "string", multiple: true },
+      "service-account-token": { type: "string", multiple: true },
       "latency-ms": { type: "string", default: "0" },
       budget: { type: "string" },
       "budget-window-ms": { type: "string" },
@@ -114,7 +116,9 @@ async function main(): Promise<void> {
     return;
   }
   if (values["minimal-requests"]) {
-    console.log(JSON.stringify(new Dataset(seed, size).minimalRequests(), null, 2));
+    const dataset = new Dataset(seed, size);
+    // A personal token and a service account differ in portfolios and the audit log.
+    console.log(JSON.stringify({ personal: dataset.minimalRequests("personal"), service_account: dataset.minimalRequests("service_account") }, null, 2));
     return;
   }
 
@@ -124,6 +128,7 @@ async function main(): Promise<void> {
     port: integer(values.port, "port"),
     latencyMs: integer(values["latency-ms"], "latency-ms"),
     ...(values.token === undefined ? {} : { tokens: values.token }),
+    ...(values["service-account-token"] === undefined ? {} : { serviceAccountTokens: values["service-account-token"] }),
   };
   if (values.budget !== undefined) {
     options.budget = { perMinute: integer(values.budget, "budget"), countRejected: !values["budget-ignore-rejected"] };
@@ -159,7 +164,7 @@ async function main(): Promise<void> {
   }
 
   const sim = await startSimulator(options);
-  console.log(`Asana simulator listening on ${sim.baseUrl} (token: ${sim.token}, seed ${seed}, size ${size})`);
+  console.log(`Asana simulator listening on ${sim.baseUrl} (token: ${sim.token}, service-account token: ${sim.serviceAccountToken}, seed ${seed}, size ${size})`);
   if (options.oauth !== undefined) console.log(`OAuth token endpoint: ${sim.tokenUrl}`);
   await Promise.race([once(process, "SIGINT"), once(process, "SIGTERM")]);
   await sim.close();

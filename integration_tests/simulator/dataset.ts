@@ -13,18 +13,26 @@
  * tasks (with their subtasks, stories and attachments) from every lookup, list, ground truth,
  * count and minimal request count.
  */
+import { AuditLog, auditEventRecord } from "./audit-log.js";
 import { Facts } from "./facts.js";
 import { STREAM_NAMES, type StreamName } from "./fields.js";
-import { ATTACHMENTS_PER_PARENT_SLOT, GidCodec, KIND, type Kind } from "./gids.js";
+import { ATTACHMENTS_PER_PARENT_SLOT, CUSTOM_FIELDS_PER_WORKSPACE_SLOT, GidCodec, KIND, type Kind } from "./gids.js";
 import { Overlay } from "./overlay.js";
+import { Planning, PlanningRecords } from "./planning.js";
 import { SeededRandom } from "./random.js";
-import { fullView } from "./projection.js";
+import { fullTree, fullView, shapeRecord } from "./projection.js";
 import { type ApiRecord, RecordBuilder } from "./records.js";
 import { buildStructure, type DatasetSize, type Structure } from "./structure.js";
 
 export type { DatasetSize } from "./structure.js";
 export { STREAM_NAMES, type StreamName } from "./fields.js";
 export type { ApiRecord } from "./records.js";
+
+/**
+ * Who is asking: a personal access token (or OAuth) sees the portfolios its user owns and may not
+ * read the audit log; a service account sees every portfolio and reads the audit log.
+ */
+export type Viewer = "personal" | "service_account";
 
 export interface MinimalRequests {
   total: number;
@@ -45,6 +53,18 @@ export interface TaskQuery {
 
 export const PAGE_SIZE = 100;
 
+/** The streams of portfolios, goals, time periods, task templates, custom fields and the audit log. */
+type PlanningStream =
+  | "custom_fields"
+  | "custom_field_settings"
+  | "task_templates"
+  | "portfolios"
+  | "portfolio_items"
+  | "goals"
+  | "goal_relationships"
+  | "time_periods"
+  | "audit_log_events";
+
 /** Object kinds `sampleGids` can pick from ("task" = top-level tasks, "subtask" = the others). */
 export type SampleKind = "workspace" | "user" | "team" | "project" | "section" | "task" | "subtask" | "tag";
 
@@ -62,6 +82,11 @@ export class Dataset {
   readonly overlay = new Overlay();
   /** Structure index of the user who owns the tokens ("me"). */
   readonly me = 0;
+  /** Portfolios, goals, time periods and task templates (planning.ts). */
+  readonly planning: Planning;
+  readonly planningRecords: PlanningRecords;
+  /** The organizations' audit logs (audit-log.ts). */
+  readonly audit: AuditLog;
   private tagIndex: { version: number; index: Map<number, number[]> } | undefined;
 
   constructor(
@@ -73,6 +98,9 @@ export class Dataset {
     this.structure = buildStructure(size, rng);
     this.facts = new Facts(this.structure, rng, this.gids, this.overlay);
     this.records = new RecordBuilder(this.facts, rng);
+    this.planning = new Planning(this.facts, rng);
+    this.planningRecords = new PlanningRecords(this.planning, this.facts, this.records, rng);
+    this.audit = new AuditLog(this.facts, rng);
   }
 
   /** Whether a task (or subtask) ordinal exists now (not deleted by a mutation). */
@@ -127,6 +155,28 @@ export class Dataset {
         return this.facts.projectAttachmentByIndex(index) === undefined ? undefined : index;
       case KIND.statusUpdate:
         return this.facts.statusUpdateByIndex(index) === undefined ? undefined : index;
+      case KIND.customField: {
+        const workspace = Math.floor(index / CUSTOM_FIELDS_PER_WORKSPACE_SLOT);
+        return workspace < s.workspaces.length && this.facts.customFields(workspace).includes(index) ? index : undefined;
+      }
+      case KIND.customFieldSetting: {
+        const project = Math.floor(index / CUSTOM_FIELDS_PER_WORKSPACE_SLOT);
+        return project < s.projects.length && this.facts.customFieldSettings(project).some((cs) => cs.gid === gid) ? index : undefined;
+      }
+      case KIND.portfolioCustomFieldSetting:
+        return this.planning.portfolioSettingByIndex(index) === undefined ? undefined : index;
+      case KIND.taskTemplate:
+        return this.planning.taskTemplateByIndex(index) === undefined ? undefined : index;
+      case KIND.portfolio:
+        return exists(this.planning.portfolios);
+      case KIND.goal:
+        return exists(this.planning.goals);
+      case KIND.goalRelationship:
+        return this.planning.goalRelationshipByIndex(index) === undefined ? undefined : index;
+      case KIND.timePeriod:
+        return this.planning.timePeriod(index) === undefined ? undefined : index;
+      case KIND.auditEvent:
+        return this.audit.byIndex(index) === undefined ? undefined : index;
       default:
         return undefined;
     }
@@ -142,6 +192,7 @@ export class Dataset {
     const index = this.find(decoded.kind as Kind, gid);
     if (index === undefined) return undefined;
     const r = this.records;
+    const p = this.planningRecords;
     switch (decoded.kind) {
       case KIND.workspace:
         return { stream: "workspaces", record: r.workspace(index) };
@@ -173,6 +224,30 @@ export class Dataset {
         return { stream: "attachments", record: r.attachment(this.facts.projectAttachmentByIndex(index)!) };
       case KIND.statusUpdate:
         return { stream: "status_updates", record: r.statusUpdate(this.facts.statusUpdateByIndex(index)!) };
+      case KIND.customField:
+        return { stream: "custom_fields", record: r.customField(index) };
+      case KIND.customFieldSetting: {
+        const setting = this.facts.customFieldSettings(Math.floor(index / CUSTOM_FIELDS_PER_WORKSPACE_SLOT)).find((cs) => cs.gid === gid)!;
+        return { stream: "custom_field_settings", record: r.projectCustomFieldSetting(setting) };
+      }
+      case KIND.portfolioCustomFieldSetting: {
+        const { portfolio, setting } = this.planning.portfolioSettingByIndex(index)!;
+        return { stream: "custom_field_settings", record: p.portfolioCustomFieldSetting(portfolio, setting) };
+      }
+      case KIND.taskTemplate: {
+        const { project, position } = this.planning.taskTemplateByIndex(index)!;
+        return { stream: "task_templates", record: p.taskTemplate(project, position) };
+      }
+      case KIND.portfolio:
+        return { stream: "portfolios", record: p.portfolio(index) };
+      case KIND.goal:
+        return { stream: "goals", record: p.goal(index) };
+      case KIND.goalRelationship:
+        return { stream: "goal_relationships", record: p.goalRelationship(this.planning.goalRelationshipByIndex(index)!) };
+      case KIND.timePeriod:
+        return { stream: "time_periods", record: p.timePeriod(index) };
+      case KIND.auditEvent:
+        return { stream: "audit_log_events", record: auditEventRecord(this.audit.byIndex(index)!, this.facts, r) };
       default:
         return undefined;
     }
@@ -322,6 +397,58 @@ export class Dataset {
     return this.encodeAll(KIND.webhook, hooks);
   }
 
+  listCustomFields(workspace: number): string[] {
+    return this.encodeAll(KIND.customField, this.facts.customFields(workspace));
+  }
+
+  listProjectCustomFieldSettings(project: number): string[] {
+    return this.facts.customFieldSettings(project).map((cs) => cs.gid);
+  }
+
+  listPortfolioCustomFieldSettings(portfolio: number): string[] {
+    return this.planning.portfolioSettings(portfolio).map((cs) => cs.gid);
+  }
+
+  listTaskTemplates(project: number): string[] {
+    return this.planning.taskTemplateGids(project);
+  }
+
+  /** Portfolios of a workspace owned by `owner`, or all of them when undefined. */
+  listPortfolios(workspace: number, owner?: number): string[] {
+    return this.encodeAll(KIND.portfolio, this.planning.listPortfolios(workspace, owner).map((p) => p.index));
+  }
+
+  /** A portfolio's items: its projects, then its nested portfolios. */
+  listPortfolioItems(portfolio: number): string[] {
+    const node = this.planning.portfolio(portfolio)!;
+    return [...this.encodeAll(KIND.project, node.projects), ...this.encodeAll(KIND.portfolio, node.portfolios)];
+  }
+
+  listGoals(workspace: number): string[] {
+    return this.encodeAll(KIND.goal, this.planning.listGoals(workspace).map((g) => g.index));
+  }
+
+  listGoalRelationships(goal: number): string[] {
+    return this.planning.goalRelationships(goal).map((r) => r.gid);
+  }
+
+  listTimePeriods(workspace: number): string[] {
+    return this.encodeAll(KIND.timePeriod, this.planning.listTimePeriods(workspace).map((p) => p.index));
+  }
+
+  /** A workspace's audit events created in [startAt, endAt), oldest first. */
+  listAuditEvents(workspace: number, startAt?: number, endAt?: number): string[] {
+    return this.audit
+      .events(workspace)
+      .filter((e) => (startAt === undefined || e.createdAt >= startAt) && (endAt === undefined || e.createdAt < endAt))
+      .map((e) => e.gid);
+  }
+
+  /** The portfolios a viewer's full sync lists: those "me" owns (a personal token), or all. */
+  visiblePortfolios(viewer: Viewer): number[] {
+    return this.planning.portfolios.filter((p) => viewer === "service_account" || p.owner === this.me).map((p) => p.index);
+  }
+
   /**
    * `n` distinct gids of `kind`, deterministic for (dataset, kind, n, salt): victims for partition
    * faults, repeating offsets and the like. "project" picks projects that have tasks; "task"
@@ -363,16 +490,19 @@ export class Dataset {
 
   // --- ground truth ----------------------------------------------------------------------------
 
-  /** The exact full records a perfect full sync of `stream` emits, each once. */
-  /** The exact full records a perfect full sync of `stream` emits, each once. */
-  *groundTruth(stream: StreamName): Generator<ApiRecord> {
-    for (const record of this.sources(stream)) yield fullView(stream, record);
+  /**
+   * The exact full records a perfect full sync of `stream` emits, each once, for a viewer (see
+   * `Viewer`). portfolio_items records carry the `portfolio_gid` the connector adds.
+   */
+  *groundTruth(stream: StreamName, viewer: Viewer = "personal"): Generator<ApiRecord> {
+    for (const record of this.sources(stream, viewer)) yield fullView(stream, record);
   }
 
   /** The builder's records of a stream, in ground-truth order. */
-  private *sources(stream: StreamName): Generator<ApiRecord> {
+  private *sources(stream: StreamName, viewer: Viewer): Generator<ApiRecord> {
     const s = this.structure;
     const r = this.records;
+    const p = this.planningRecords;
     switch (stream) {
       case "workspaces":
         for (const w of s.workspaces) yield r.workspace(w.index);
@@ -420,11 +550,43 @@ export class Dataset {
       case "webhooks":
         for (const w of s.webhooks) yield r.webhook(w.index);
         return;
+      case "custom_fields":
+        for (const w of s.workspaces) for (const f of this.facts.customFields(w.index)) yield r.customField(f);
+        return;
+      case "custom_field_settings":
+        for (const project of s.projects) for (const cs of this.facts.customFieldSettings(project.index)) yield r.projectCustomFieldSetting(cs);
+        for (const portfolio of this.visiblePortfolios(viewer)) for (const cs of this.planning.portfolioSettings(portfolio)) yield p.portfolioCustomFieldSetting(portfolio, cs);
+        return;
+      case "task_templates":
+        for (const project of s.projects) for (let j = 0; j < this.planning.taskTemplateCount(project.index); j++) yield p.taskTemplate(project.index, j);
+        return;
+      case "portfolios":
+        for (const portfolio of this.visiblePortfolios(viewer)) yield p.portfolio(portfolio);
+        return;
+      case "portfolio_items":
+        for (const portfolio of this.visiblePortfolios(viewer)) {
+          const portfolioGid = this.gids.encode(KIND.portfolio, portfolio);
+          for (const gid of this.listPortfolioItems(portfolio)) yield { ...shapeRecord(this.source(gid)!.record, fullTree("portfolio_items")), portfolio_gid: portfolioGid };
+        }
+        return;
+      case "goals":
+        for (const g of this.planning.goals) yield p.goal(g.index);
+        return;
+      case "goal_relationships":
+        for (const g of this.planning.goals) for (const rel of this.planning.goalRelationships(g.index)) yield p.goalRelationship(rel);
+        return;
+      case "time_periods":
+        for (const period of this.planning.timePeriods) yield p.timePeriod(period.index);
+        return;
+      case "audit_log_events":
+        if (viewer !== "service_account") return;
+        for (const w of s.workspaces) for (const e of this.audit.events(w.index)) yield auditEventRecord(e, this.facts, r);
+        return;
     }
   }
 
-  /** Ground-truth record counts per stream (computed without building records). */
-  counts(): Record<StreamName, number> {
+  /** Ground-truth record counts per stream for a viewer (computed without building records). */
+  counts(viewer: Viewer = "personal"): Record<StreamName, number> {
     const s = this.structure;
     const f = this.facts;
     let stories = 0;
@@ -460,6 +622,26 @@ export class Dataset {
       project_templates: s.templates.length,
       status_updates: statusUpdates,
       webhooks: s.webhooks.length,
+      ...this.planningCounts(viewer),
+    };
+  }
+
+  /** Record counts of the streams added with portfolios, goals and the audit log. */
+  private planningCounts(viewer: Viewer): Pick<Record<StreamName, number>, PlanningStream> {
+    const s = this.structure;
+    const pl = this.planning;
+    const visible = this.visiblePortfolios(viewer);
+    const total = <T>(items: readonly T[], n: (item: T) => number): number => items.reduce((acc, item) => acc + n(item), 0);
+    return {
+      custom_fields: total(s.workspaces, (w) => this.facts.customFields(w.index).length),
+      custom_field_settings: total(s.projects, (p) => this.facts.customFieldSettings(p.index).length) + total(visible, (p) => pl.portfolioSettings(p).length),
+      task_templates: total(s.projects, (p) => pl.taskTemplateCount(p.index)),
+      portfolios: visible.length,
+      portfolio_items: total(visible, (p) => this.listPortfolioItems(p).length),
+      goals: pl.goals.length,
+      goal_relationships: total(pl.goals, (g) => pl.goalRelationships(g.index).length),
+      time_periods: pl.timePeriods.length,
+      audit_log_events: viewer === "service_account" ? total(s.workspaces, (w) => this.audit.count(w.index)) : 0,
     };
   }
 
@@ -471,7 +653,7 @@ export class Dataset {
    * per task or subtask with num_subtasks > 0; stories one per task and subtask; attachments one
    * per project plus one per task and subtask.
    */
-  minimalRequests(): MinimalRequests {
+  minimalRequests(viewer: Viewer = "personal"): MinimalRequests {
     const s = this.structure;
     const f = this.facts;
     const sum = <T>(items: readonly T[], n: (item: T) => number): number => items.reduce((acc, item) => acc + pages(n(item)), 0);
@@ -504,8 +686,40 @@ export class Dataset {
       project_templates: sum(s.workspaces, (w) => w.templates.length),
       status_updates: sum(s.projects, (p) => f.statusUpdateCount(p.index)),
       webhooks: sum(s.workspaces, (w) => w.webhooks.length),
+      ...this.planningRequests(viewer),
     };
     const total = Object.values(byStream).reduce((a, b) => a + b, 0);
     return { total, byStream };
+  }
+
+  /**
+   * The minimal requests of the streams added with portfolios, goals and the audit log: custom
+   * fields, portfolios, goals and time periods one partition per workspace; custom field settings
+   * one per project and per listed portfolio; task templates one per project; portfolio items one
+   * per listed portfolio; goal relationships one per goal; the audit log one per organization,
+   * where a personal token's single request answers 403 and a service account reads every page
+   * plus the empty one that ends the listing (Asana sends a next_page after the last event).
+   */
+  private planningRequests(viewer: Viewer): Pick<Record<StreamName, number>, PlanningStream> {
+    const s = this.structure;
+    const pl = this.planning;
+    const visible = this.visiblePortfolios(viewer);
+    const sum = <T>(items: readonly T[], n: (item: T) => number): number => items.reduce((acc, item) => acc + pages(n(item)), 0);
+    const organizations = s.workspaces.filter((w) => w.organization);
+    const auditPages = (w: number): number => {
+      const n = this.audit.count(w);
+      return n === 0 ? 1 : Math.ceil(n / PAGE_SIZE) + 1;
+    };
+    return {
+      custom_fields: sum(s.workspaces, (w) => this.facts.customFields(w.index).length),
+      custom_field_settings: sum(s.projects, (p) => this.facts.customFieldSettings(p.index).length) + sum(visible, (p) => pl.portfolioSettings(p).length),
+      task_templates: sum(s.projects, (p) => pl.taskTemplateCount(p.index)),
+      portfolios: sum(s.workspaces, (w) => this.planning.listPortfolios(w.index, viewer === "service_account" ? undefined : this.me).length),
+      portfolio_items: sum(visible, (p) => this.listPortfolioItems(p).length),
+      goals: sum(s.workspaces, (w) => pl.listGoals(w.index).length),
+      goal_relationships: sum(pl.goals, (g) => pl.goalRelationships(g.index).length),
+      time_periods: sum(s.workspaces, (w) => pl.listTimePeriods(w.index).length),
+      audit_log_events: viewer === "service_account" ? organizations.reduce((acc, w) => acc + auditPages(w.index), 0) : organizations.length,
+    };
   }
 }

@@ -35,6 +35,15 @@ export const STREAM_NAMES = [
   "project_templates",
   "status_updates",
   "webhooks",
+  "custom_fields",
+  "custom_field_settings",
+  "task_templates",
+  "portfolios",
+  "portfolio_items",
+  "goals",
+  "goal_relationships",
+  "time_periods",
+  "audit_log_events",
 ] as const;
 export type StreamName = (typeof STREAM_NAMES)[number];
 
@@ -55,6 +64,15 @@ export const RESPONSE_COMPONENT: Readonly<Record<StreamName, string>> = {
   project_templates: "ProjectTemplateResponse",
   status_updates: "StatusUpdateResponse",
   webhooks: "WebhookResponse",
+  custom_fields: "CustomFieldResponse",
+  custom_field_settings: "CustomFieldSettingResponse",
+  task_templates: "TaskTemplateResponse",
+  portfolios: "PortfolioResponse",
+  portfolio_items: "ProjectResponse",
+  goals: "GoalResponse",
+  goal_relationships: "GoalRelationshipResponse",
+  time_periods: "TimePeriodResponse",
+  audit_log_events: "AuditLogEvent",
 };
 
 const WorkspaceResponse: Readonly<Record<string, FieldSpec>> = {
@@ -660,6 +678,252 @@ const WebhookResponse: Readonly<Record<string, FieldSpec>> = {
   filters: { type: "array", items: { type: "object", ref: "WebhookFilter", properties: WebhookFilter_L1 } },
 };
 
+const CustomFieldResponse: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  name: { type: "string" },
+  type: { type: "string", enum: ["text","enum","multi_enum","number","date","people","reference"] },
+  enum_options: { type: "array", items: { type: "object", ref: "EnumOption", properties: EnumOption_L2 } },
+  enabled: { type: "boolean" },
+  representation_type: { type: "string", enum: ["text","enum","multi_enum","number","date","people","formula","custom_id","reference"] },
+  id_prefix: { type: "string", nullable: true },
+  input_restrictions: { type: "array", items: { type: "string", enum: ["task","project","portfolio","goal"] } },
+  is_formula_field: { type: "boolean" },
+  date_value: { type: "object", nullable: true, properties: DateValue_L2 },
+  enum_value: { type: "object", nullable: true, ref: "EnumOption", properties: EnumOption_L2 },
+  multi_enum_values: { type: "array", items: { type: "object", ref: "EnumOption", properties: EnumOption_L2 } },
+  number_value: { type: "number", nullable: true },
+  text_value: { type: "string", nullable: true },
+  display_value: { type: "string", nullable: true },
+  description: { type: "string" },
+  precision: { type: "integer" },
+  format: { type: "string", enum: ["currency","identifier","percentage","custom","duration","none"] },
+  currency_code: { type: "string", nullable: true },
+  custom_label: { type: "string", nullable: true },
+  custom_label_position: { type: "string", nullable: true, enum: ["prefix","suffix",null] },
+  is_global_to_workspace: { type: "boolean" },
+  has_notifications_enabled: { type: "boolean" },
+  asana_created_field: { type: "string", nullable: true, enum: ["a_v_requirements","account_name","actionable","align_shipping_link","align_status","allotted_time","appointment","approval_stage","approved","article_series","board_committee","browser","campaign_audience","campaign_project_status","campaign_regions","channel_primary","client_topic_type","complete_by","contact","contact_email_address","content_channels","content_channels_needed","content_stage","content_type","contract","contract_status","cost","creation_stage","creative_channel","creative_needed","creative_needs","data_sensitivity","deal_size","delivery_appt","delivery_appt_date","department","department_responsible","design_request_needed","design_request_type","discussion_category","do_this_task","editorial_content_status","editorial_content_tag","editorial_content_type","effort","effort_level","est_completion_date","estimated_time","estimated_value","expected_cost","external_steps_needed","favorite_idea","feedback_type","financial","funding_amount","grant_application_process","hiring_candidate_status","idea_status","ids_link","ids_patient_link","implementation_stage","insurance","interview_area","interview_question_score","itero_scan_link","job_s_applied_to","lab","launch_status","lead_status","localization_language","localization_market_team","localization_status","meeting_minutes","meeting_needed","minutes","mrr","must_localize","name_of_foundation","need_to_follow_up","next_appointment","next_steps_sales","num_people","number_of_user_reports","office_location","onboarding_activity","owner","participants_needed","patient_date_of_birth","patient_email","patient_phone","patient_status","phone_number","planning_category","point_of_contact","position","post_format","prescription","priority","priority_level","product","product_stage","progress","project_size","project_status","proposed_budget","publish_status","reason_for_scan","referral","request_type","research_status","responsible_department","responsible_team","risk_assessment_status","room_name","sales_counterpart","sentiment","shipping_link","social_channels","stage","status","status_design","status_of_initiative","system_setup","task_progress","team","team_marketing","team_responsible","time_it_takes_to_complete_tasks","timeframe","treatment_type","type_work_requests_it","use_agency","user_name","vendor_category","vendor_type","word_count",null] },
+  is_value_read_only: { type: "boolean" },
+  created_by: { type: "object", nullable: true, ref: "UserCompact", properties: UserCompact_L1 },
+  people_value: { type: "array", items: { type: "object", ref: "UserCompact", properties: UserCompact_L1 } },
+  reference_value: { type: "array", items: { type: "object", ref: "AsanaNamedResource", properties: AsanaNamedResource_L2 } },
+  html_text_value: { type: "string", nullable: true },
+  privacy_setting: { type: "string", enum: ["public_with_guests","public","private"] },
+  default_access_level: { type: "string", enum: ["admin","editor","user"] },
+  resource_subtype: { type: "string", enum: ["text","enum","multi_enum","number","date","people","reference"] },
+};
+
+const CustomFieldSettingResponse: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  project: { type: "object", ref: "ProjectCompact", properties: ProjectCompact_L2 },
+  is_important: { type: "boolean" },
+  parent: { type: "object", ref: "ProjectCompact", properties: ProjectCompact_L2 },
+  custom_field: { type: "object", ref: "CustomFieldResponse", properties: CustomFieldResponse_L1 },
+};
+
+const TaskTemplateRecipeCompact_L2: Readonly<Record<string, FieldSpec>> = {
+  name: { type: "string" },
+  task_resource_subtype: { type: "string", enum: ["default_task","milestone_task","approval_task"] },
+};
+
+const AttachmentCompact_L2: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  name: { type: "string" },
+  resource_subtype: { type: "string" },
+};
+
+const CustomFieldCompact_L2: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  name: { type: "string" },
+  type: { type: "string", enum: ["text","enum","multi_enum","number","date","people","reference"] },
+  enum_options: { type: "array", items: { type: "object", ref: "EnumOption" } },
+  enabled: { type: "boolean" },
+  representation_type: { type: "string", enum: ["text","enum","multi_enum","number","date","people","formula","custom_id","reference"] },
+  id_prefix: { type: "string", nullable: true },
+  input_restrictions: { type: "array", items: { type: "string", enum: ["task","project","portfolio","goal"] } },
+  is_formula_field: { type: "boolean" },
+  date_value: { type: "object", nullable: true },
+  enum_value: { type: "object", nullable: true, ref: "EnumOption" },
+  multi_enum_values: { type: "array", items: { type: "object", ref: "EnumOption" } },
+  number_value: { type: "number", nullable: true },
+  text_value: { type: "string", nullable: true },
+  display_value: { type: "string", nullable: true },
+};
+
+const TaskTemplateRecipe_L1: Readonly<Record<string, FieldSpec>> = {
+  name: { type: "string" },
+  task_resource_subtype: { type: "string", enum: ["default_task","milestone_task","approval_task"] },
+  description: { type: "string" },
+  html_description: { type: "string" },
+  memberships: { type: "array", items: { type: "object", ref: "ProjectCompact", properties: ProjectCompact_L2 } },
+  relative_start_on: { type: "integer", nullable: true },
+  relative_due_on: { type: "integer", nullable: true },
+  due_time: { type: "string", nullable: true },
+  dependencies: { type: "array", items: { type: "object", ref: "TaskTemplateRecipeCompact", properties: TaskTemplateRecipeCompact_L2 } },
+  dependents: { type: "array", items: { type: "object", ref: "TaskTemplateRecipeCompact", properties: TaskTemplateRecipeCompact_L2 } },
+  followers: { type: "array", items: { type: "object", ref: "UserCompact", properties: UserCompact_L1 } },
+  attachments: { type: "array", items: { type: "object", ref: "AttachmentCompact", properties: AttachmentCompact_L2 } },
+  subtasks: { type: "array", items: { type: "object", ref: "TaskTemplateRecipeCompact", properties: TaskTemplateRecipeCompact_L2 } },
+  custom_fields: { type: "array", items: { type: "object", ref: "CustomFieldCompact", properties: CustomFieldCompact_L2 } },
+};
+
+const TaskTemplateResponse: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  name: { type: "string" },
+  project: { type: "object", nullable: true, ref: "ProjectCompact", properties: ProjectCompact_L2 },
+  template: { type: "object", ref: "TaskTemplateRecipe", properties: TaskTemplateRecipe_L1 },
+  created_by: { type: "object", ref: "UserCompact", properties: UserCompact_L1 },
+  created_at: { type: "string", format: "date-time" },
+};
+
+const PortfolioResponse: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  name: { type: "string" },
+  archived: { type: "boolean" },
+  color: { type: "string", enum: ["dark-pink","dark-green","dark-blue","dark-red","dark-teal","dark-brown","dark-orange","dark-purple","dark-warm-gray","light-pink","light-green","light-blue","light-red","light-teal","light-brown","light-orange","light-purple","light-warm-gray"] },
+  start_on: { type: "string", nullable: true, format: "date" },
+  due_on: { type: "string", nullable: true, format: "date" },
+  default_access_level: { type: "string", enum: ["admin","editor","viewer"] },
+  created_at: { type: "string", format: "date-time" },
+  created_by: { type: "object", ref: "UserCompact", properties: UserCompact_L1 },
+  custom_field_settings: { type: "array", items: { type: "object", ref: "CustomFieldSettingResponse", properties: CustomFieldSettingResponse_L1 } },
+  current_status_update: { type: "object", nullable: true, ref: "StatusUpdateCompact", properties: StatusUpdateCompact_L1 },
+  custom_fields: { type: "array", items: { type: "object", ref: "CustomFieldCompact", properties: CustomFieldCompact_L1 } },
+  members: { type: "array", items: { type: "object", ref: "UserCompact", properties: UserCompact_L1 } },
+  owner: { type: "object", ref: "UserCompact", properties: UserCompact_L1 },
+  workspace: { type: "object", ref: "WorkspaceCompact", properties: WorkspaceCompact_L1 },
+  permalink_url: { type: "string" },
+  public: { type: "boolean" },
+  privacy_setting: { type: "string", enum: ["public_to_domain","members_only"] },
+  project_templates: { type: "array", items: { type: "object", ref: "ProjectTemplateCompact", properties: ProjectTemplateCompact_L1 } },
+};
+
+const TimePeriodCompact_L1: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  end_on: { type: "string" },
+  start_on: { type: "string" },
+  period: { type: "string", enum: ["FY","H1","H2","Q1","Q2","Q3","Q4"] },
+  display_name: { type: "string" },
+};
+
+const GoalMetricBase_L1: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  resource_subtype: { type: "string", enum: ["number"] },
+  precision: { type: "integer" },
+  unit: { type: "string", enum: ["none","currency","percentage"] },
+  currency_code: { type: "string", nullable: true },
+  initial_number_value: { type: "number" },
+  target_number_value: { type: "number" },
+  current_number_value: { type: "number" },
+  current_display_value: { type: "string" },
+  progress_source: { type: "string", enum: ["manual","subgoal_progress","project_task_completion","project_milestone_completion","task_completion","external"] },
+  is_custom_weight: { type: "boolean" },
+  can_manage: { type: "boolean" },
+};
+
+const GoalResponse: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  name: { type: "string" },
+  html_notes: { type: "string" },
+  notes: { type: "string" },
+  due_on: { type: "string", nullable: true },
+  start_on: { type: "string", nullable: true },
+  is_workspace_level: { type: "boolean" },
+  liked: { type: "boolean" },
+  likes: { type: "array", items: { type: "object", ref: "Like", properties: Like_L1 } },
+  num_likes: { type: "integer" },
+  team: { type: "object", nullable: true, ref: "TeamCompact", properties: TeamCompact_L1 },
+  workspace: { type: "object", ref: "WorkspaceCompact", properties: WorkspaceCompact_L1 },
+  followers: { type: "array", items: { type: "object", ref: "UserCompact", properties: UserCompact_L1 } },
+  time_period: { type: "object", nullable: true, ref: "TimePeriodCompact", properties: TimePeriodCompact_L1 },
+  metric: { type: "object", nullable: true, ref: "GoalMetricBase", properties: GoalMetricBase_L1 },
+  owner: { type: "object", nullable: true, ref: "UserCompact", properties: UserCompact_L1 },
+  current_status_update: { type: "object", nullable: true, ref: "StatusUpdateCompact", properties: StatusUpdateCompact_L1 },
+  status: { type: "string", nullable: true },
+  privacy_setting: { type: "string", enum: ["public_to_workspace","members_only"] },
+  default_access_level: { type: "string", enum: ["admin","editor","commenter","viewer"] },
+  custom_fields: { type: "array", items: { type: "object", ref: "CustomFieldCompact", properties: CustomFieldCompact_L1 } },
+  custom_field_settings: { type: "array", items: { type: "object", ref: "CustomFieldSettingResponse", properties: CustomFieldSettingResponse_L1 } },
+};
+
+const GoalCompact_L1: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  name: { type: "string" },
+  owner: { type: "object", nullable: true, ref: "UserCompact", properties: UserCompact_L1 },
+};
+
+const GoalRelationshipResponse: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  resource_subtype: { type: "string", enum: ["subgoal","supporting_work"] },
+  supporting_resource: { type: "object", ref: "ProjectCompact", properties: ProjectCompact_L2 },
+  contribution_weight: { type: "number" },
+  supported_goal: { type: "object", ref: "GoalCompact", properties: GoalCompact_L1 },
+};
+
+const TimePeriodResponse: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  resource_type: { type: "string" },
+  end_on: { type: "string" },
+  start_on: { type: "string" },
+  period: { type: "string", enum: ["FY","H1","H2","Q1","Q2","Q3","Q4"] },
+  display_name: { type: "string" },
+  parent: { type: "object", nullable: true, ref: "TimePeriodCompact", properties: TimePeriodCompact_L1 },
+};
+
+const AuditLogEventActor_L1: Readonly<Record<string, FieldSpec>> = {
+  actor_type: { type: "string", enum: ["user","asana","asana_support","anonymous","external_administrator"] },
+  gid: { type: "string" },
+  name: { type: "string" },
+  email: { type: "string" },
+};
+
+const AuditLogEventResource_L1: Readonly<Record<string, FieldSpec>> = {
+  resource_type: { type: "string" },
+  resource_subtype: { type: "string" },
+  gid: { type: "string" },
+  name: { type: "string", nullable: true },
+  email: { type: "string" },
+};
+
+const AuditLogEventDetails_L1: Readonly<Record<string, FieldSpec>> = {
+  old_value: { type: "string", nullable: true },
+  new_value: { type: "string", nullable: true },
+  group: { type: "object" },
+  saml_response: { type: "string", nullable: true },
+};
+
+const AuditLogEventContext_L1: Readonly<Record<string, FieldSpec>> = {
+  context_type: { type: "string", enum: ["web","desktop","mobile","asana_support","asana","email","api"] },
+  api_authentication_method: { type: "string", enum: ["cookie","oauth","personal_access_token","service_account"] },
+  client_ip_address: { type: "string" },
+  user_agent: { type: "string" },
+  oauth_app_name: { type: "string" },
+  rule_name: { type: "string" },
+  on_behalf_of_user_id: { type: "integer" },
+};
+
+const AuditLogEvent: Readonly<Record<string, FieldSpec>> = {
+  gid: { type: "string" },
+  created_at: { type: "string", format: "date-time" },
+  event_type: { type: "string" },
+  event_category: { type: "string" },
+  actor: { type: "object", ref: "AuditLogEventActor", properties: AuditLogEventActor_L1 },
+  resource: { type: "object", ref: "AuditLogEventResource", properties: AuditLogEventResource_L1 },
+  details: { type: "object", ref: "AuditLogEventDetails", properties: AuditLogEventDetails_L1 },
+  context: { type: "object", ref: "AuditLogEventContext", properties: AuditLogEventContext_L1 },
+};
+
 /** Full record fields per stream, in spec order. */
 export const RECORD_FIELDS: Readonly<Record<StreamName, Readonly<Record<string, FieldSpec>>>> = {
   workspaces: WorkspaceResponse,
@@ -677,6 +941,15 @@ export const RECORD_FIELDS: Readonly<Record<StreamName, Readonly<Record<string, 
   project_templates: ProjectTemplateResponse,
   status_updates: StatusUpdateResponse,
   webhooks: WebhookResponse,
+  custom_fields: CustomFieldResponse,
+  custom_field_settings: CustomFieldSettingResponse,
+  task_templates: TaskTemplateResponse,
+  portfolios: PortfolioResponse,
+  portfolio_items: ProjectResponse,
+  goals: GoalResponse,
+  goal_relationships: GoalRelationshipResponse,
+  time_periods: TimePeriodResponse,
+  audit_log_events: AuditLogEvent,
 };
 
 /** Fields of the compact record each list endpoint returns without opt_fields. */
@@ -696,4 +969,13 @@ export const COMPACT_FIELDS: Readonly<Record<StreamName, readonly string[]>> = {
   project_templates: ["gid","resource_type","name"],
   status_updates: ["gid","resource_type","title","resource_subtype"],
   webhooks: ["gid","resource_type","active","resource","target","created_at","last_failure_at","last_failure_content","last_success_at","delivery_retry_count","next_attempt_after","failure_deletion_timestamp","filters"],
+  custom_fields: ["gid","resource_type","name","type","enum_options","enabled","representation_type","id_prefix","input_restrictions","is_formula_field","date_value","enum_value","multi_enum_values","number_value","text_value","display_value"],
+  custom_field_settings: ["gid","resource_type"],
+  task_templates: ["gid","resource_type","name"],
+  portfolios: ["gid","resource_type","name"],
+  portfolio_items: ["gid","resource_type","name"],
+  goals: ["gid","resource_type","name","owner"],
+  goal_relationships: ["gid","resource_type","resource_subtype","supporting_resource","contribution_weight"],
+  time_periods: ["gid","resource_type","end_on","start_on","period","display_name"],
+  audit_log_events: ["gid","created_at","event_type","event_category","actor","resource","details","context"],
 };

@@ -41,6 +41,17 @@ const STREAM_COMPONENTS: ReadonlyArray<readonly [string, string, string]> = [
   ["status_updates", "StatusUpdateResponse", "StatusUpdateCompact"],
   // GET /webhooks returns the full WebhookResponse, not WebhookCompact.
   ["webhooks", "WebhookResponse", "WebhookResponse"],
+  ["custom_fields", "CustomFieldResponse", "CustomFieldCompact"],
+  ["custom_field_settings", "CustomFieldSettingResponse", "CustomFieldSettingCompact"],
+  ["task_templates", "TaskTemplateResponse", "TaskTemplateCompact"],
+  ["portfolios", "PortfolioResponse", "PortfolioCompact"],
+  // GET /portfolios/{gid}/items lists ProjectCompact: an item is a project or a portfolio.
+  ["portfolio_items", "ProjectResponse", "ProjectCompact"],
+  ["goals", "GoalResponse", "GoalCompact"],
+  ["goal_relationships", "GoalRelationshipResponse", "GoalRelationshipCompact"],
+  ["time_periods", "TimePeriodResponse", "TimePeriodCompact"],
+  // Audit log events have one shape: the list returns the whole AuditLogEvent.
+  ["audit_log_events", "AuditLogEvent", "AuditLogEvent"],
 ];
 
 interface Flat {

@@ -32,6 +32,14 @@ export const KIND = {
   customField: 20,
   enumOption: 21,
   customFieldSetting: 22,
+  taskTemplate: 23,
+  portfolio: 24,
+  goal: 25,
+  goalRelationship: 26,
+  timePeriod: 27,
+  auditEvent: 28,
+  portfolioCustomFieldSetting: 29,
+  goalMetric: 30,
 } as const;
 export type Kind = (typeof KIND)[keyof typeof KIND];
 
@@ -48,6 +56,12 @@ export const LIKES_PER_OBJECT_SLOT = 4;
 /** Custom fields per workspace, custom field settings per project, enum options per custom field. */
 export const CUSTOM_FIELDS_PER_WORKSPACE_SLOT = 16;
 export const ENUM_OPTIONS_PER_FIELD_SLOT = 16;
+/** Task templates per project, relationships per supported goal, time periods per workspace. */
+export const TASK_TEMPLATES_PER_PROJECT_SLOT = 4;
+export const GOAL_RELATIONSHIPS_PER_GOAL_SLOT = 8;
+export const TIME_PERIODS_PER_WORKSPACE_SLOT = 64;
+/** Audit events per workspace (generated ones first, then those the mutations add). */
+export const AUDIT_EVENTS_PER_WORKSPACE_SLOT = 1_000_000_000;
 
 export class GidCodec {
   private readonly origin: number;

@@ -6,6 +6,11 @@
  *   ...
  *   await sim.close();
  *
+ * Two kinds of token: personal ones (`sim.token`, and OAuth access tokens) list the portfolios
+ * their user owns and get 403 from the audit log; a service account's (`sim.serviceAccountToken`)
+ * lists every portfolio and reads the audit log. `dataset.groundTruth(stream, viewer)` and
+ * `dataset.minimalRequests(viewer)` say what a perfect sync with either gets.
+ *
  * Optional behaviour (options.ts), all changeable at runtime with `sim.configure(...)`: a per-token
  * request budget and concurrent-GET limit (429 + Retry-After), deterministic transient faults,
  * permanent per-partition 402/403/404s, expiring or repeating offsets, and an OAuth token endpoint
@@ -20,7 +25,8 @@ import { applyOptions, DEFAULT_CONFIG, RUNTIME_OPTION_KEYS, type RuntimeConfig, 
 import { ECHO_ERROR_PREFIX, ECHO_PREFIX, SimulatorServer, TOKEN_PATH } from "./server.js";
 import type { RequestStats } from "./stats.js";
 
-export { Dataset, type DatasetSize, type MinimalRequests, type SampleKind, type StreamName, STREAM_NAMES } from "./dataset.js";
+export { Dataset, type DatasetSize, type MinimalRequests, type SampleKind, type StreamName, STREAM_NAMES, type Viewer } from "./dataset.js";
+export { AUDIT_LOG_FORBIDDEN_MESSAGE } from "./routes.js";
 export type { RequestStats } from "./stats.js";
 export type { AsanaEvent, EventPage } from "./events.js";
 export { SYNC_INVALID_MESSAGE, SYNC_TOKEN_TTL_MS } from "./events.js";
@@ -44,6 +50,7 @@ export { fullRecordPaths } from "./projection.js";
 export { NULL_RATE, STRUCTURAL_FIELDS, UNLISTED_RATE } from "./records.js";
 
 export const DEFAULT_TOKEN = "sim-pat-0001";
+export const DEFAULT_SERVICE_ACCOUNT_TOKEN = "sim-sa-0001";
 
 export interface SimulatorOptions extends RuntimeOptions {
   seed?: number;
@@ -52,6 +59,8 @@ export interface SimulatorOptions extends RuntimeOptions {
   port?: number;
   /** Accepted bearer tokens (personal access tokens), default ["sim-pat-0001"]. */
   tokens?: string[];
+  /** Accepted service-account tokens, default ["sim-sa-0001"]: every portfolio, and the audit log. */
+  serviceAccountTokens?: string[];
   /** The simulated clock's start, epoch ms (default: real time). */
   startTime?: number;
 }
@@ -67,8 +76,10 @@ export interface Simulator {
   echoBaseUrl: string;
   /** A base URL whose server answers 500 with the request's headers in an HTML page: ".../echo-error/api/1.0". */
   echoErrorBaseUrl: string;
-  /** The first accepted token. */
+  /** The first accepted token (a personal access token). */
   token: string;
+  /** The first accepted service-account token. */
+  serviceAccountToken: string;
   stats(): RequestStats;
   resetStats(): void;
   /** Ground truth access (reflects mutations). */
@@ -95,12 +106,14 @@ export interface Simulator {
 
 export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simulator> {
   const tokens = opts.tokens !== undefined && opts.tokens.length > 0 ? [...opts.tokens] : [DEFAULT_TOKEN];
+  const serviceAccountTokens =
+    opts.serviceAccountTokens !== undefined && opts.serviceAccountTokens.length > 0 ? [...opts.serviceAccountTokens] : [DEFAULT_SERVICE_ACCOUNT_TOKEN];
   const dataset = new Dataset(opts.seed ?? 1, opts.size ?? "small");
   const runtime: Record<string, unknown> = {};
   for (const key of RUNTIME_OPTION_KEYS) if (opts[key] !== undefined) runtime[key] = opts[key];
   const config = applyOptions(DEFAULT_CONFIG, runtime);
   const clock = new SimClock(opts.startTime);
-  const server = new SimulatorServer({ dataset, tokens, port: opts.port ?? 0, config, clock });
+  const server = new SimulatorServer({ dataset, tokens, serviceAccountTokens, port: opts.port ?? 0, config, clock });
   await server.listen();
   return {
     baseUrl: server.apiBase,
@@ -109,6 +122,7 @@ export async function startSimulator(opts: SimulatorOptions = {}): Promise<Simul
     echoBaseUrl: `${server.origin}${ECHO_PREFIX}/api/1.0`,
     echoErrorBaseUrl: `${server.origin}${ECHO_ERROR_PREFIX}/api/1.0`,
     token: tokens[0]!,
+    serviceAccountToken: serviceAccountTokens[0]!,
     stats: () => server.stats.snapshot(),
     resetStats: () => server.stats.reset(),
     dataset,

@@ -15,9 +15,14 @@
  * - subtask edits: the subtask's notes and modified_at change, its parent's do not; event
  *   task/changed on the subtask, its ancestors and the top-level task's projects.
  *
+ * Task creations and deletions, comment deletions and attachments also append an audit event by
+ * "me" (task_created, task_deleted, story_deleted, attachment_uploaded) to their organization's
+ * audit log (audit-log.ts), at the same time.
+ *
  * Modified, created, deleted, commented, uncommented and attached tasks are pairwise distinct within one call,
  * and edited subtasks lie under none of them. Times are the simulated clock's `now`.
  */
+import type { AuditResource } from "./audit-log.js";
 import type { Dataset } from "./dataset.js";
 import type { AsanaEvent, EventLog, ResourceRef } from "./events.js";
 import type { AttachmentFacts, StoryFacts } from "./facts.js";
@@ -126,10 +131,18 @@ export class Mutator {
       this.events.record({ user, created_at: createdAt, ...event }, resources);
     };
     const editNotes = `Edited at ${createdAt}.`;
+    const audit = (ordinal: number, eventType: string, resource: AuditResource): void => {
+      d.audit.append(s.tasks[ordinal]!.workspace, now, eventType, "content_management", resource);
+    };
+    const taskResource = (ordinal: number): AuditResource => {
+      const t = d.facts.task(ordinal);
+      return { resourceType: "task", gid: t.gid, name: t.name, email: null, subtype: t.subtype };
+    };
 
     for (const o of deleted) {
       const ref = this.taskRef(o);
       const resources = this.resourcesOf(o);
+      audit(o, "task_deleted", taskResource(o));
       d.overlay.markDeleted(this.subtree(o));
       emit({ type: "task", action: "deleted", resource: ref, parent: null }, resources);
       result.deletedTasks.push(ref.gid);
@@ -159,6 +172,7 @@ export class Mutator {
       d.overlay.setPatch(ordinal, { createdAt: now, modifiedAt: now, completed: false, completedAt: null, completedBy: null, startOn: null });
       const projectRef: ResourceRef = { gid: d.gids.encode(KIND.project, project.index), resource_type: "project" };
       emit({ type: "task", action: "added", resource: this.taskRef(ordinal), parent: projectRef }, this.resourcesOf(ordinal));
+      audit(ordinal, "task_created", taskResource(ordinal));
       result.createdTasks.push(this.taskRef(ordinal).gid);
     }
     for (const o of commented) {
@@ -189,6 +203,7 @@ export class Mutator {
     for (const o of uncommented) {
       const story = firstComment(o)!;
       d.overlay.markStoryDeleted(story.gid);
+      audit(o, "story_deleted", { resourceType: "story", gid: story.gid, name: null, email: null, subtype: "comment_added" });
       const taskRef: ResourceRef = { gid: this.taskRef(o).gid, resource_type: "task" };
       emit({ type: "story", action: "deleted", resource: { gid: story.gid, resource_type: "story", resource_subtype: "comment_added" }, parent: taskRef }, this.resourcesOf(o));
       result.deletedStories.push(story.gid);
@@ -204,6 +219,7 @@ export class Mutator {
         size: rng.int(2_000, 8_000_000, "mutate.attachment.size", index),
       };
       d.overlay.addAttachment(index, o, attachment);
+      audit(o, "attachment_uploaded", { resourceType: "attachment", gid: attachment.gid, name: attachment.name, email: null, subtype: "asana" });
       const taskRef: ResourceRef = { gid: this.taskRef(o).gid, resource_type: "task" };
       emit({ type: "attachment", action: "added", resource: { gid: attachment.gid, resource_type: "attachment" }, parent: taskRef }, this.resourcesOf(o));
       result.attachedTasks.push(taskRef.gid);

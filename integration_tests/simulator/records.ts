@@ -14,7 +14,7 @@
  * enum fields carry a value the spec does not list: clients must treat every field but `gid` as
  * nullable and no vocabulary as closed. `STRUCTURAL_FIELDS` lists the fields exempt from both.
  */
-import type { AttachmentFacts, CustomFieldFacts, Facts, Like, StatusUpdateFacts, StoryFacts, TaskCustomField } from "./facts.js";
+import type { AttachmentFacts, CustomFieldFacts, CustomFieldSettingFacts, Facts, Like, StatusUpdateFacts, StoryFacts, TaskCustomField } from "./facts.js";
 import { type FieldSpec, RECORD_FIELDS, type StreamName } from "./fields.js";
 import { fmix32, fnv1a, type SeededRandom } from "./random.js";
 
@@ -77,6 +77,16 @@ export const STRUCTURAL_FIELDS: Readonly<Record<StreamName, readonly string[]>> 
   project_templates: ["team"],
   status_updates: ["parent"],
   webhooks: ["resource"],
+  custom_fields: ["type"],
+  custom_field_settings: ["parent", "custom_field"],
+  task_templates: ["project"],
+  // The owner decides which portfolios a personal token lists.
+  portfolios: ["workspace", "owner"],
+  portfolio_items: ["workspace", "team"],
+  goals: ["workspace"],
+  goal_relationships: ["resource_subtype", "supporting_resource", "supported_goal"],
+  time_periods: ["period", "parent"],
+  audit_log_events: ["event_type"],
 };
 const ALWAYS_STRUCTURAL = ["gid", "resource_type", "created_at", "modified_at"];
 
@@ -159,7 +169,7 @@ export class RecordBuilder {
   ) {}
 
   /** `complete`, then the seeded nulls and unlisted enum values (see the header comment). */
-  private finish(stream: StreamName, values: Values): ApiRecord {
+  finish(stream: StreamName, values: Values): ApiRecord {
     const record = complete(stream, values);
     // One seeded hash per record, mixed with each field's own hash: a roll per (record, field).
     const base = this.rng.uint32("vary", Number(record.gid));
@@ -209,7 +219,7 @@ export class RecordBuilder {
     return { gid: t.gid, resource_type: "tag", name: t.name };
   }
 
-  private likes(likes: readonly Like[]): ApiRecord[] {
+  likes(likes: readonly Like[]): ApiRecord[] {
     return likes.map((like) => ({ gid: like.gid, user: this.userRef(like.user) }));
   }
 
@@ -221,7 +231,7 @@ export class RecordBuilder {
   // --- custom fields ---------------------------------------------------------------------------
 
   /** A custom field's definition: CustomFieldResponse without a value. */
-  private customFieldDefinition(f: CustomFieldFacts): Record<string, Json> {
+  customFieldDefinition(f: CustomFieldFacts): Record<string, Json> {
     const enumLike = f.type === "enum" || f.type === "multi_enum";
     return {
       gid: f.gid,
@@ -245,6 +255,28 @@ export class RecordBuilder {
       default_access_level: "editor",
       resource_subtype: f.type,
     };
+  }
+
+  /** A custom field setting on its parent (a project, or a portfolio: then `project` is null). */
+  customFieldSettingValues(cs: { gid: string; field: number; isImportant: boolean }, parent: ApiRecord, project: ApiRecord | null = parent): Record<string, Json> {
+    return {
+      gid: cs.gid,
+      resource_type: "custom_field_setting",
+      project,
+      is_important: cs.isImportant,
+      parent,
+      custom_field: this.customFieldDefinition(this.facts.customField(cs.field)),
+    };
+  }
+
+  /** A workspace's custom field (the custom_fields stream): its definition, no value. */
+  customField(index: number): ApiRecord {
+    return this.finish("custom_fields", this.customFieldDefinition(this.facts.customField(index)));
+  }
+
+  /** A project's custom field setting as the custom_field_settings stream lists it. */
+  projectCustomFieldSetting(cs: CustomFieldSettingFacts): ApiRecord {
+    return this.finish("custom_field_settings", this.customFieldSettingValues(cs, this.projectRef(cs.project)));
   }
 
   /** A task's custom field: the definition plus the value fields its type uses (unset: null). */
@@ -384,14 +416,7 @@ export class RecordBuilder {
       created_at: isoTime(p.createdAt),
       current_status_update:
         latest === undefined ? null : { gid: latest.gid, resource_type: "status_update", title: latest.title, resource_subtype: "project_status_update" },
-      custom_field_settings: this.facts.customFieldSettings(index).map((cs) => ({
-        gid: cs.gid,
-        resource_type: "custom_field_setting",
-        project: this.projectRef(cs.project),
-        is_important: cs.isImportant,
-        parent: this.projectRef(cs.project),
-        custom_field: this.customFieldDefinition(this.facts.customField(cs.field)),
-      })),
+      custom_field_settings: this.facts.customFieldSettings(index).map((cs) => this.customFieldSettingValues(cs, this.projectRef(cs.project))),
       default_view: p.defaultView,
       due_date: isoDateOrNull(p.dueOn),
       due_on: isoDateOrNull(p.dueOn),

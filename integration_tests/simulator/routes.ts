@@ -3,7 +3,7 @@
  * query behind each route, and the list/single-object envelopes. Route patterns use `{gid}` for
  * every path parameter; the pattern is also the key of the request statistics.
  */
-import type { Dataset, TaskQuery } from "./dataset.js";
+import type { Dataset, TaskQuery, Viewer } from "./dataset.js";
 import { ApiError, missingInput, unknownId } from "./errors.js";
 import type { EventLog } from "./events.js";
 import type { StreamName } from "./fields.js";
@@ -27,6 +27,8 @@ export interface RouteContext {
   now: () => number;
   /** Lists partitioned by one of these gids repeat their next_page offset forever. */
   repeatOffsetFor: ReadonlySet<string>;
+  /** Whose token it is: a personal one (PAT, OAuth) or a service account's. */
+  viewer: Viewer;
 }
 
 export interface RouteResult {
@@ -57,13 +59,22 @@ const TYPE_NAME: Readonly<Record<StreamName, string>> = {
   project_templates: "project_template",
   status_updates: "status_update",
   webhooks: "webhook",
+  custom_fields: "custom_field",
+  custom_field_settings: "custom_field_setting",
+  task_templates: "task_template",
+  portfolios: "portfolio",
+  portfolio_items: "project",
+  goals: "goal",
+  goal_relationships: "goal_relationship",
+  time_periods: "time_period",
+  audit_log_events: "audit_log_event",
 };
 
 /** Query parameters that do not change which items a list holds (excluded from offset scopes). */
 const PAGING_PARAMS = new Set(["offset", "limit", "opt_fields", "opt_pretty", "opt_expand"]);
 
 /** Query parameters that name the partition (parent object) of a request. */
-export const PARTITION_PARAMS = ["parent", "project", "workspace", "team", "section", "tag", "resource"] as const;
+export const PARTITION_PARAMS = ["parent", "project", "workspace", "team", "section", "tag", "resource", "supported_goal"] as const;
 
 /** The gids a request names: numeric path segments and the partition parameters' values. */
 export function partitionGids(path: string, query: URLSearchParams): { gid: string; param: string | null }[] {
@@ -123,8 +134,11 @@ function projectionFor(ctx: RouteContext, stream: StreamName): Projection {
   return parseOptFields(stream, ctx.query.get("opt_fields"), TYPE_NAME[stream]);
 }
 
-/** A paginated list of records (by gid), projected per opt_fields (projection.ts). */
-function list(ctx: RouteContext, stream: StreamName, gids: readonly string[]): RouteResult {
+/**
+ * A paginated list of records (by gid), projected per opt_fields (projection.ts). `alwaysNext`:
+ * every page has a next_page, the last one and the empty one after it too (the audit log).
+ */
+function list(ctx: RouteContext, stream: StreamName, gids: readonly string[], alwaysNext = false): RouteResult {
   const limit = parseLimit(ctx.query.get("limit"));
   const projection = projectionFor(ctx, stream);
   const scopeParams = [...ctx.query.entries()].filter(([k]) => !PAGING_PARAMS.has(k)).sort(([a], [b]) => (a < b ? -1 : a > b ? 1 : 0));
@@ -140,7 +154,7 @@ function list(ctx: RouteContext, stream: StreamName, gids: readonly string[]): R
     const path = `${ctx.path}?${query.toString()}`;
     return { offset, path, uri: `${ctx.apiBase}${path}` };
   };
-  const page = paginate(gids, { limit, start, alwaysNext: repeat }, (gid) => project(stream, ctx.dataset.source(gid)!.record, projection), makeNext);
+  const page = paginate(gids, { limit, start, alwaysNext: repeat || alwaysNext }, (gid) => project(stream, ctx.dataset.source(gid)!.record, projection), makeNext);
   return { status: 200, body: page };
 }
 
@@ -381,7 +395,106 @@ export const ROUTES: readonly Route[] = [
   },
   { method: "GET", pattern: "/webhooks/{gid}", handle: (ctx) => single(ctx, [KIND.webhook], "webhook") },
   { method: "GET", pattern: "/events", handle: events },
+  ...planningRoutes(),
 ];
+
+// --- custom fields, task templates, portfolios, goals, time periods, the audit log ---------------
+
+function optionalDate(ctx: RouteContext, name: string): number | undefined {
+  const raw = ctx.query.get(name);
+  if (raw === null || raw === "") return undefined;
+  const ms = /^\d{4}-\d{2}-\d{2}$/.test(raw) ? Date.parse(`${raw}T00:00:00Z`) : Number.NaN;
+  if (Number.isNaN(ms)) throw new ApiError(400, `${name}: Not a valid date: ${raw}`);
+  return ms;
+}
+
+/**
+ * `GET /portfolios?workspace=[&owner=]`: a personal token lists the portfolios its user owns
+ * (another owner is refused); a service account lists every portfolio, or the owner's.
+ */
+function portfolios(ctx: RouteContext): RouteResult {
+  const workspace = requiredId(ctx, "workspace", KIND.workspace);
+  const rawOwner = ctx.query.get("owner");
+  const owner = rawOwner === null || rawOwner === "" ? undefined : userParam(ctx, rawOwner);
+  if (ctx.viewer === "service_account") return list(ctx, "portfolios", ctx.dataset.listPortfolios(workspace, owner));
+  if (owner !== undefined && owner !== ctx.dataset.me) throw new ApiError(403, "owner: You can only list the portfolios you own.");
+  return list(ctx, "portfolios", ctx.dataset.listPortfolios(workspace, ctx.dataset.me));
+}
+
+/** `GET /goals?workspace=` or `?team=`. */
+function goals(ctx: RouteContext): RouteResult {
+  const team = optionalId(ctx, "team", KIND.team);
+  const workspace = optionalId(ctx, "workspace", KIND.workspace);
+  if (team === undefined && workspace === undefined) throw missingInput("workspace");
+  const d = ctx.dataset;
+  const all = d.planning.goals.filter((g) => (workspace === undefined || g.workspace === workspace) && (team === undefined || g.team === team));
+  return list(ctx, "goals", all.map((g) => d.gids.encode(KIND.goal, g.index)));
+}
+
+/** `GET /time_periods?workspace=[&start_on=&end_on=]`: periods overlapping [start_on, end_on]. */
+function timePeriods(ctx: RouteContext): RouteResult {
+  const workspace = requiredId(ctx, "workspace", KIND.workspace);
+  const startOn = optionalDate(ctx, "start_on");
+  const endOn = optionalDate(ctx, "end_on");
+  const d = ctx.dataset;
+  const periods = d.planning.listTimePeriods(workspace).filter((p) => (startOn === undefined || p.end >= startOn) && (endOn === undefined || p.start <= endOn));
+  return list(ctx, "time_periods", periods.map((p) => d.gids.encode(KIND.timePeriod, p.index)));
+}
+
+export const AUDIT_LOG_FORBIDDEN_MESSAGE = "Audit log events can only be read by a service account of an Enterprise+ organization.";
+
+/** `GET /workspaces/{gid}/audit_log_events`: service accounts only; a next_page on every page. */
+function auditLogEvents(ctx: RouteContext): RouteResult {
+  const workspace = pathId(ctx, KIND.workspace, "workspace");
+  if (ctx.viewer !== "service_account") throw new ApiError(403, AUDIT_LOG_FORBIDDEN_MESSAGE);
+  const events = ctx.dataset.listAuditEvents(workspace, optionalTime(ctx, "start_at"), optionalTime(ctx, "end_at"));
+  return list(ctx, "audit_log_events", events, true);
+}
+
+function planningRoutes(): Route[] {
+  return [
+    {
+      method: "GET",
+      pattern: "/workspaces/{gid}/custom_fields",
+      handle: (ctx) => list(ctx, "custom_fields", ctx.dataset.listCustomFields(pathId(ctx, KIND.workspace, "workspace"))),
+    },
+    { method: "GET", pattern: "/custom_fields/{gid}", handle: (ctx) => single(ctx, [KIND.customField], "custom_field") },
+    {
+      method: "GET",
+      pattern: "/projects/{gid}/custom_field_settings",
+      handle: (ctx) => list(ctx, "custom_field_settings", ctx.dataset.listProjectCustomFieldSettings(pathId(ctx, KIND.project, "project"))),
+    },
+    {
+      method: "GET",
+      pattern: "/portfolios/{gid}/custom_field_settings",
+      handle: (ctx) => list(ctx, "custom_field_settings", ctx.dataset.listPortfolioCustomFieldSettings(pathId(ctx, KIND.portfolio, "portfolio"))),
+    },
+    {
+      method: "GET",
+      pattern: "/task_templates",
+      handle: (ctx) => list(ctx, "task_templates", ctx.dataset.listTaskTemplates(requiredId(ctx, "project", KIND.project))),
+    },
+    { method: "GET", pattern: "/task_templates/{gid}", handle: (ctx) => single(ctx, [KIND.taskTemplate], "task_template") },
+    { method: "GET", pattern: "/portfolios", handle: portfolios },
+    { method: "GET", pattern: "/portfolios/{gid}", handle: (ctx) => single(ctx, [KIND.portfolio], "portfolio") },
+    {
+      method: "GET",
+      pattern: "/portfolios/{gid}/items",
+      handle: (ctx) => list(ctx, "portfolio_items", ctx.dataset.listPortfolioItems(pathId(ctx, KIND.portfolio, "portfolio"))),
+    },
+    { method: "GET", pattern: "/goals", handle: goals },
+    { method: "GET", pattern: "/goals/{gid}", handle: (ctx) => single(ctx, [KIND.goal], "goal") },
+    {
+      method: "GET",
+      pattern: "/goal_relationships",
+      handle: (ctx) => list(ctx, "goal_relationships", ctx.dataset.listGoalRelationships(requiredId(ctx, "supported_goal", KIND.goal))),
+    },
+    { method: "GET", pattern: "/goal_relationships/{gid}", handle: (ctx) => single(ctx, [KIND.goalRelationship], "goal_relationship") },
+    { method: "GET", pattern: "/time_periods", handle: timePeriods },
+    { method: "GET", pattern: "/time_periods/{gid}", handle: (ctx) => single(ctx, [KIND.timePeriod], "time_period") },
+    { method: "GET", pattern: "/workspaces/{gid}/audit_log_events", handle: auditLogEvents },
+  ];
+}
 
 // --- /events -----------------------------------------------------------------------------------
 

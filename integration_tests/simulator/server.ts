@@ -57,11 +57,19 @@ const KIND_NAMES: Readonly<Record<number, string>> = {
   [KIND.projectTemplate]: "project_template",
   [KIND.statusUpdate]: "status_update",
   [KIND.webhook]: "webhook",
+  [KIND.customField]: "custom_field",
+  [KIND.taskTemplate]: "task_template",
+  [KIND.portfolio]: "portfolio",
+  [KIND.goal]: "goal",
+  [KIND.goalRelationship]: "goal_relationship",
+  [KIND.timePeriod]: "time_period",
 };
 
 export interface ServerOptions {
   dataset: Dataset;
   tokens: readonly string[];
+  /** Accepted service-account tokens (they list every portfolio and may read the audit log). */
+  serviceAccountTokens: readonly string[];
   /** 0 = a free port. */
   port: number;
   config: RuntimeConfig;
@@ -190,7 +198,8 @@ export class SimulatorServer {
 
     if (!inApi) return reply(error(404, "No matching route for request"));
     const token = bearer(req.headers.authorization);
-    if (token === undefined || !(this.options.tokens.includes(token) || this.oauth.accepts(token))) return reply(error(401, "Not Authorized"));
+    const serviceAccount = token !== undefined && this.options.serviceAccountTokens.includes(token);
+    if (token === undefined || !(serviceAccount || this.options.tokens.includes(token) || this.oauth.accepts(token))) return reply(error(401, "Not Authorized"));
     const admission = this.limiter.admit(token, method, config.budget, config.maxConcurrentGets);
     if (!admission.ok) return reply(error(429, RATE_LIMIT_MESSAGE), { headers: { "Retry-After": String(admission.retryAfterSeconds) }, immediate: true });
     res.once("close", admission.release);
@@ -210,6 +219,7 @@ export class SimulatorServer {
         events: this.events,
         now: () => this.clock.now(),
         repeatOffsetFor: this.repeatOffsetFor,
+        viewer: serviceAccount ? "service_account" : "personal",
       });
       reply(result, faultOption);
     } catch (caught) {

@@ -14,6 +14,7 @@ import { type PartitionSpec, buildPartitionSpec, resolveRecursiveParents, stream
 import { RecordSelector } from "./record-selector.js";
 import { type HttpRequester, REQUESTERS } from "./requester.js";
 import { type JsonSchema, loadSchema } from "./schema-loader.js";
+import { type RecordTransformation, buildTransformations } from "./transformations.js";
 
 /** What a retriever gives the engine: requests, pages, records and partitions. */
 export interface Retrieval {
@@ -32,6 +33,8 @@ export interface StreamDefinition extends Retrieval {
   cursor: DatetimeCursor | undefined;
   /** The change feed read before each partition in incremental syncs (see change-feed.ts). */
   changeFeed: ChangeFeed | undefined;
+  /** Applied to each selected record, in order, before its primary key is read (transformations.ts). */
+  transformations: RecordTransformation[];
 }
 
 export interface ChangeFeed extends Omit<ChangeFeedSpec, "streamNode" | "rereads"> {
@@ -70,7 +73,7 @@ export function buildStream(component: object, where: string, config: Config, ba
   const node: ExtendedDeclarativeStream = asComponent(component, "DeclarativeStream", where);
   const name = streamNameOf(node, where);
   const at = `${where} (${name})`;
-  rejectUnread(node, "DeclarativeStream", at, ["name", "retriever", "incremental_sync", "primary_key", "schema_loader"]);
+  rejectUnread(node, "DeclarativeStream", at, ["name", "retriever", "incremental_sync", "primary_key", "schema_loader", "transformations"]);
   const retriever = child(node, "retriever", at);
   const primaryKey = normalizePrimaryKey(node.primary_key, at);
   const schema = loadSchema(optionalChild(node, "schema_loader", at), `${at}.schema_loader`, name, baseDir);
@@ -83,6 +86,7 @@ export function buildStream(component: object, where: string, config: Config, ba
     partitions: resolveRecursiveParents(retrieval.partitions, name),
     cursor: buildCursor(optionalChild(node, "incremental_sync", at), `${at}.incremental_sync`, config),
     changeFeed: buildChangeFeed(optionalChild(node, "change_feed", at), `${at}.change_feed`, config, baseDir),
+    transformations: buildTransformations(node.transformations, `${at}.transformations`),
   };
 }
 

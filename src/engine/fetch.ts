@@ -14,6 +14,7 @@ import { findUnsafeInteger } from "../declarative/json-text.js";
 import { type ApiRecord, valueAt } from "../declarative/record-selector.js";
 import type { RequestParts } from "../declarative/request-option.js";
 import type { StreamDefinition } from "../declarative/stream.js";
+import { transformRecords } from "../declarative/transformations.js";
 import type { HttpResult } from "../http/client.js";
 import type { Clock } from "../http/clock.js";
 import type { RateController } from "../http/rate-controller.js";
@@ -91,7 +92,8 @@ export async function fetchPage(
   const { answer, message } = final;
   switch (final.kind) {
     case "success": {
-      const records = selector.select(answer.body, requester.context(slice, token));
+      const context = requester.context(slice, token);
+      const records = transformRecords(selector.select(answer.body, context), stream.transformations, context);
       checkPrimaryKeys(stream, records, what);
       const next = paginator.next({ body: answer.body, headers: answer.headers }, records, token);
       return { kind: "page", records, next, body: answer.body };

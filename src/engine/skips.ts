@@ -21,10 +21,11 @@ export class SkipTally {
 
   /**
    * The stream's summary line: when some skips were not logged one by one, or when every
-   * partition was skipped (the stream has no records); else undefined.
+   * partition of several was skipped (the stream has no records); else undefined (a stream of one
+   * partition, skipped, already said why in that partition's line).
    */
   summary(stream: string): string | undefined {
-    if (this.skipped === 0 || (this.skipped <= LOGGED_SKIPS && this.skipped < this.partitions)) return undefined;
+    if (this.skipped === 0 || (this.skipped <= LOGGED_SKIPS && (this.skipped < this.partitions || this.partitions === 1))) return undefined;
     const reasons = [...this.reasons].map(([reason, n]) => (n > 1 ? `${reason} (${n} times)` : reason)).join("; ");
     if (this.skipped >= this.partitions) {
       return `Skipped every partition of ${stream} (${this.skipped}), so it has no records: ${reasons}`;

@@ -75,7 +75,8 @@ describe("CAT connection", () => {
     // _backoff_base_seconds is a test-only key (CAT drops `_` keys): the retries back off in
     // 50 ms steps instead of seconds, so the bound stays short. With the default (1 s) the same
     // check ends after about 21 s, inside CAT's 30 s timeout for connection tests.
-    const config = simulatorConfig({ baseUrl: `http://127.0.0.1:${port}/api/1.0`, token: sim.token }, "sample_config.json", dir, {
+    const unreachable = { baseUrl: `http://127.0.0.1:${port}/api/1.0`, token: sim.token, serviceAccountToken: sim.serviceAccountToken };
+    const config = simulatorConfig(unreachable, "sample_config.json", dir, {
       _backoff_base_seconds: 0.05,
     });
     const result = await runAirbyte(["check", "--config", config], 30_000);

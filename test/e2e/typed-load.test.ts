@@ -24,7 +24,9 @@ let discoveredNames: string[] = [];
 beforeAll(async () => {
   sim = await startSimulator({ seed: 5, size: "small", faults: FAULTS, slowMs: 1000 });
   const dir = tempDir("source-asana-typed-load-");
-  const config = writeJson(dir, "config.json", patConfig(sim.baseUrl, sim.token, { _backoff_base_seconds: 0.05, request_timeout_seconds: 0.5 }));
+  // A service account reads every stream, the audit log included.
+  const service = { credentials: { option_title: "Service Account Credentials", service_account_token: sim.serviceAccountToken } };
+  const config = writeJson(dir, "config.json", patConfig(sim.baseUrl, sim.token, { _backoff_base_seconds: 0.05, request_timeout_seconds: 0.5, ...service }));
   const discover = await runAirbyte(["discover", "--config", config]);
   expect(discover.code, discover.stderr).toBe(0);
   const catalog = discover.messages.find((m) => m.type === "CATALOG")?.catalog;

@@ -28,32 +28,34 @@ export async function sync(
 }
 
 export type Row = Record<string, unknown>;
-const gidOf = (r: Row): string => String(r.gid);
+/** A record's primary key as text: portfolio items are keyed by [portfolio_gid, gid], the rest by gid. */
+const keyOf = (r: Row): string => (r.portfolio_gid === undefined ? String(r.gid) : `${String(r.portfolio_gid)}/${String(r.gid)}`);
 
 /** `stream`'s records equal `expected` exactly: no duplicate, nothing missing, nothing extra, same content. */
 export function expectRecords(result: CliResult, stream: string, expected: readonly Row[]): void {
   const actual = recordsOf(result.messages, stream);
-  const gids = actual.map(gidOf);
+  const gids = actual.map(keyOf);
   const duplicates = gids.filter((g, i) => gids.indexOf(g) !== i);
-  expect(duplicates, `${stream}: duplicate gids`).toEqual([]);
-  const expectedByGid = new Map(expected.map((r) => [gidOf(r), r]));
+  expect(duplicates, `${stream}: duplicate keys`).toEqual([]);
+  const expectedByGid = new Map(expected.map((r) => [keyOf(r), r]));
   const seen = new Set(gids);
   expect(
     gids.filter((g) => !expectedByGid.has(g)),
-    `${stream}: unexpected gids`,
+    `${stream}: unexpected keys`,
   ).toEqual([]);
   expect(
     [...expectedByGid.keys()].filter((g) => !seen.has(g)),
-    `${stream}: missing gids`,
+    `${stream}: missing keys`,
   ).toEqual([]);
-  for (const record of actual) expect(record, `${stream} ${gidOf(record)}`).toEqual(expectedByGid.get(gidOf(record)));
+  for (const record of actual) expect(record, `${stream} ${keyOf(record)}`).toEqual(expectedByGid.get(keyOf(record)));
 }
 
 /** Every stream equals the simulator's ground truth, each record once. */
 export function expectGroundTruth(result: CliResult, sim: Simulator, streams: readonly StreamName[] = STREAM_NAMES): void {
   for (const stream of streams) {
     const expected = [...sim.dataset.groundTruth(stream)];
-    expect(expected.length, `${stream} has ground truth`).toBeGreaterThan(0);
+    // A personal token may not read the audit log (skipped): its ground truth is empty.
+    if (stream !== "audit_log_events") expect(expected.length, `${stream} has ground truth`).toBeGreaterThan(0);
     expectRecords(result, stream, expected);
   }
 }

@@ -19,6 +19,15 @@ import type { AttachmentRecord } from "./attachments.js";
 import type { ProjectTemplateRecord } from "./project_templates.js";
 import type { StatusUpdateRecord } from "./status_updates.js";
 import type { WebhookRecord } from "./webhooks.js";
+import type { CustomFieldRecord } from "./custom_fields.js";
+import type { CustomFieldSettingRecord } from "./custom_field_settings.js";
+import type { TaskTemplateRecord } from "./task_templates.js";
+import type { PortfolioRecord } from "./portfolios.js";
+import type { PortfolioItemRecord } from "./portfolio_items.js";
+import type { GoalRecord } from "./goals.js";
+import type { GoalRelationshipRecord } from "./goal_relationships.js";
+import type { TimePeriodRecord } from "./time_periods.js";
+import type { AuditLogEventRecord } from "./audit_log_events.js";
 
 export type { WorkspaceRecord } from "./workspaces.js";
 export type { UserRecord } from "./users.js";
@@ -35,6 +44,15 @@ export type { AttachmentRecord } from "./attachments.js";
 export type { ProjectTemplateRecord } from "./project_templates.js";
 export type { StatusUpdateRecord } from "./status_updates.js";
 export type { WebhookRecord } from "./webhooks.js";
+export type { CustomFieldRecord } from "./custom_fields.js";
+export type { CustomFieldSettingRecord } from "./custom_field_settings.js";
+export type { TaskTemplateRecord } from "./task_templates.js";
+export type { PortfolioRecord } from "./portfolios.js";
+export type { PortfolioItemRecord } from "./portfolio_items.js";
+export type { GoalRecord } from "./goals.js";
+export type { GoalRelationshipRecord } from "./goal_relationships.js";
+export type { TimePeriodRecord } from "./time_periods.js";
+export type { AuditLogEventRecord } from "./audit_log_events.js";
 
 /** The record type of each stream, keyed by stream name. */
 export interface StreamRecords {
@@ -53,6 +71,15 @@ export interface StreamRecords {
   project_templates: ProjectTemplateRecord;
   status_updates: StatusUpdateRecord;
   webhooks: WebhookRecord;
+  custom_fields: CustomFieldRecord;
+  custom_field_settings: CustomFieldSettingRecord;
+  task_templates: TaskTemplateRecord;
+  portfolios: PortfolioRecord;
+  portfolio_items: PortfolioItemRecord;
+  goals: GoalRecord;
+  goal_relationships: GoalRelationshipRecord;
+  time_periods: TimePeriodRecord;
+  audit_log_events: AuditLogEventRecord;
 }
 
 export type StreamName = keyof StreamRecords;

@@ -79,12 +79,22 @@ export function emptyStreams(): EmptyStream[] {
 interface SimulatorAccess {
   baseUrl: string;
   token: string;
+  serviceAccountToken: string;
 }
 
 /**
  * A committed config file with base_url pointed at the live simulator. For sample_config.json
  * the token is the simulator's; invalid_config.json keeps its (rejected) token.
  */
+/**
+ * The sample config's credentials with the simulator's token of the same kind (the sample config
+ * uses a service account: only it reads every stream, the audit log included).
+ */
+function withSimulatorToken(credentials: JsonObject, sim: SimulatorAccess): JsonObject {
+  if ("service_account_token" in credentials) return { ...credentials, service_account_token: sim.serviceAccountToken };
+  return { ...credentials, personal_access_token: sim.token };
+}
+
 export function simulatorConfig(
   sim: SimulatorAccess,
   file: "sample_config.json" | "invalid_config.json",
@@ -96,7 +106,7 @@ export function simulatorConfig(
   const rewritten: JsonObject = {
     ...config,
     base_url: sim.baseUrl,
-    ...(file === "sample_config.json" ? { credentials: { ...credentials, personal_access_token: sim.token } } : {}),
+    ...(file === "sample_config.json" ? { credentials: withSimulatorToken(credentials, sim) } : {}),
     ...(extra as JsonObject),
   };
   return writeJson(dir, `live-${file}`, rewritten);

@@ -13,7 +13,7 @@
  * and base64url runs of each of those, decoded at each of the four character offsets, for the
  * whole secrets and the issued tokens' shape.
  */
-import { DEFAULT_TOKEN } from "../../integration_tests/simulator/index.js";
+import { DEFAULT_SERVICE_ACCOUNT_TOKEN, DEFAULT_TOKEN } from "../../integration_tests/simulator/index.js";
 
 /** OAuth app credentials for the simulator's token endpoint (`startSimulator({ oauth: TEST_OAUTH })`). */
 export const TEST_OAUTH = {
@@ -40,6 +40,7 @@ export const WRONG_REFRESH_TOKEN = "wrong-refresh-token-5c2e7b1a9f04d836";
 /** Every secret a test config may carry, whole. */
 export const TEST_SECRETS: readonly string[] = [
   DEFAULT_TOKEN,
+  DEFAULT_SERVICE_ACCOUNT_TOKEN,
   TEST_OAUTH.clientId,
   TEST_OAUTH.clientSecret,
   TEST_OAUTH.refreshToken,

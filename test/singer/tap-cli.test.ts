@@ -103,7 +103,9 @@ describe("tap-asana --discover", () => {
     expect(catalog.streams.map((s) => s.stream)).toEqual([...cursors.keys()]);
     for (const s of catalog.streams) {
       expect(s.tap_stream_id).toBe(s.stream);
-      expect(s.key_properties).toEqual(["gid"]);
+      // A project can sit in several portfolios: an item's key names its portfolio.
+      const key = s.stream === "portfolio_items" ? ["portfolio_gid", "gid"] : ["gid"];
+      expect(s.key_properties).toEqual(key);
       const metadata = s.metadata as Array<{ breadcrumb: string[]; metadata: Record<string, unknown> }>;
       const cursor = cursors.get(s.stream as string);
       expect(metadata[0]).toEqual({
@@ -111,7 +113,7 @@ describe("tap-asana --discover", () => {
         metadata: {
           inclusion: "available",
           "selected-by-default": true,
-          "table-key-properties": ["gid"],
+          "table-key-properties": key,
           "forced-replication-method": cursor ? "INCREMENTAL" : "FULL_TABLE",
           ...(cursor ? { "valid-replication-keys": [cursor.join(".")] } : {}),
         },
@@ -121,7 +123,7 @@ describe("tap-asana --discover", () => {
       const fields = Object.keys((s.schema as { properties: Record<string, unknown> }).properties);
       expect(metadata.slice(1).map((m) => m.breadcrumb)).toEqual(fields.map((f) => ["properties", f]));
       expect(metadata.find((m) => m.breadcrumb[1] === "gid")!.metadata.inclusion).toBe("automatic");
-      const automatic = ["gid", ...(cursor ? [cursor[0]] : [])];
+      const automatic = [...key, ...(cursor ? [cursor[0]] : [])];
       for (const m of metadata.slice(1)) expect(m.metadata.inclusion).toBe(automatic.includes(m.breadcrumb[1]!) ? "automatic" : "available");
     }
     expect([...cursors.values()].some(Boolean)).toBe(true);
