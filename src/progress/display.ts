@@ -30,6 +30,7 @@ export interface ProgressView {
 }
 
 const count = (n: number): string => Math.round(n).toLocaleString("en-US");
+const pagesOf = (n: number): string => `${count(n)} ${n === 1 ? "page" : "pages"}`;
 
 /** "2 h 05 min", "3 min 20 s", "45 s". */
 export function formatDuration(seconds: number): string {
@@ -61,7 +62,7 @@ export function liveText(view: ProgressView): string {
   const lines = view.streams.map((s) => {
     const mark = s.complete ? "done" : s.pages > 0 ? " .. " : "    ";
     const what = s.selected ? `${recordsOf(s)} records` : "(read for its children)";
-    return `  ${mark} ${s.name.padEnd(width)}  ${what}, ${count(s.pages)} pages`;
+    return `  ${mark} ${s.name.padEnd(width)}  ${what}, ${pagesOf(s.pages)}`;
   });
   return [header(view), ...lines].join("\n");
 }

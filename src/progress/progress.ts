@@ -3,7 +3,8 @@
  * and pages, engine/observer.ts) and what is emitted (records, stream statuses: a decorator around
  * the protocol writer), polls the rate controller's counters (requests, 429s), and on a timer
  * - sends each selected stream's row estimate (Airbyte ESTIMATE messages) as soon as there is one,
- *   then again when it has moved, at most once per `estimateIntervalMs` per stream;
+ *   then again when it has moved, at most once per `estimateIntervalMs` per stream, and once
+ *   more, its count, right before its COMPLETE status if the last one was off;
  * - redraws the live block on a terminal (at most every `refreshMs`), or else writes one summary
  *   line at INFO every `summaryIntervalMs`.
  * Nothing here makes a request or delays one: it only counts and writes.
@@ -85,9 +86,10 @@ export class SyncProgress implements ReadObserver {
         return emitter.record(stream, data);
       },
       state: (stream, state) => emitter.state(stream, state),
-      streamStatus: (stream, status: StreamStatus) => {
+      streamStatus: async (stream, status: StreamStatus) => {
         if (status === "COMPLETE" || status === "INCOMPLETE") this.ended.add(stream);
-        return emitter.streamStatus(stream, status);
+        if (status === "COMPLETE") await this.settleEstimate(stream);
+        await emitter.streamStatus(stream, status);
       },
       rateLimited: (stream, quotaReset) => emitter.rateLimited(stream, quotaReset),
       log: (level, message) => this.aside(() => emitter.log(level, message)),
@@ -145,8 +147,20 @@ export class SyncProgress implements ReadObserver {
       const due = last === undefined || (moved && (estimate.complete || now - last.at >= interval));
       if (!due) continue;
       this.sent.set(stream.name, { rows, at: now });
-      this.write(() => sink.estimate!(stream.name, rows));
+      // Checked again when it is written: the stream may have ended while earlier writes waited.
+      this.write(async () => {
+        if (!this.ended.has(stream.name)) await sink.estimate!(stream.name, rows);
+      });
     }
+  }
+
+  /** A complete stream whose last estimate was off gets its count as the last one, before its COMPLETE status. */
+  private async settleEstimate(stream: string): Promise<void> {
+    const last = this.sent.get(stream);
+    const rows = this.emitted.get(stream) ?? 0;
+    if (!this.options.sink.estimate || last === undefined || last.rows === rows) return;
+    this.sent.set(stream, { rows, at: this.now() });
+    await this.options.sink.estimate(stream, rows);
   }
 
   // ---- the view -----------------------------------------------------------------------------
