@@ -16,8 +16,12 @@ export interface ObservedStream {
 export interface ReadObserver {
   /** The streams the sync reads, before any request. */
   planned(streams: ObservedStream[]): void;
-  /** A partition of `stream` will be read; `parent` is the stream whose record created it (none for a root partition). */
-  partitionScheduled(stream: string, parent: string | undefined): void;
+  /**
+   * A partition of `stream` will be read; `parent` is the stream whose record created it (none for
+   * a root partition), `partition` the object its pages are reported with, and `expectedRows` what
+   * the parent record says the partition holds, where the manifest tells where it says so.
+   */
+  partitionScheduled(stream: string, parent: string | undefined, partition: object, expectedRows?: number): void;
   /**
    * A listing page of `stream` was read: `kept` of its records were new (not duplicates, not
    * filtered out), and `last` is true when its partition has no page after it. `partition` is

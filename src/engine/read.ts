@@ -158,14 +158,14 @@ class ReadLoop {
   }
 
   /** A new partition of `run`; incremental ones start at their saved position (feed first). */
-  private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, parentWaiters: Waiter[], parent?: StreamRun): void {
+  private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, parentWaiters: Waiter[], parent?: StreamRun, expectedRows?: number): void {
     run.skips.partitions++;
     const partition = partitionOf(slice);
     // A resumed full refresh: a partition emitted before is not emitted again (nor read at all,
     // unless children need its records).
     const quiet = run.fullRefresh?.isComplete(partition) ?? false;
     if (quiet && run.children.length === 0) return;
-    this.options.observer?.partitionScheduled(run.name, parent?.name);
+    this.options.observer?.partitionScheduled(run.name, parent?.name, slice, expectedRows);
     const waiters = run.fullRefresh && !quiet ? [...parentWaiters, { kind: "full" as const, run, partition, outstanding: 0, failed: false }] : parentWaiters;
     const cursor = run.def.cursor;
     if (!run.cursorState || !cursor) {
@@ -244,7 +244,7 @@ class ReadLoop {
       }
       const extra = emptyParts();
       link.requestOption?.inject(extra, partitionValue);
-      this.schedulePartition(child, childSlice, extra, waiters, run);
+      this.schedulePartition(child, childSlice, extra, waiters, run, link.expectedRecords && countAt(record, link.expectedRecords));
     }
   }
 
@@ -425,6 +425,12 @@ class ReadLoop {
     this.fatal ??= error;
     this.scheduler.stop();
   }
+}
+
+/** A non-negative count at `path` of `record`, if there is one. */
+function countAt(record: ApiRecord, path: string[]): number | undefined {
+  const value = valueAt(record, path);
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 /** A slice without what the parent link adds for the request (`extra_fields`): the partition. */

@@ -70,8 +70,8 @@ export class SyncProgress implements ReadObserver {
     this.estimator.planned(streams);
   }
 
-  partitionScheduled(stream: string, parent: string | undefined): void {
-    this.estimator.partitionScheduled(stream, parent);
+  partitionScheduled(stream: string, parent: string | undefined, partition: object, expectedRows?: number): void {
+    this.estimator.partitionScheduled(stream, parent, partition, expectedRows);
   }
 
   pageRead(stream: string, partition: object, kept: number, last: boolean): void {

@@ -37,7 +37,7 @@ function harness(options: { terminal?: LiveTerminal; summaryIntervalMs?: number;
   };
   const emitter = progress.wrap(inner);
   progress.planned([{ name: "items", parents: [], selected: true }]);
-  for (let i = 0; i < 10; i++) progress.partitionScheduled("items", undefined);
+  for (let i = 0; i < 10; i++) progress.partitionScheduled("items", undefined, {});
   /** One partition of `rows` records read and emitted. */
   const readPartition = async (rows: number): Promise<void> => {
     for (let i = 0; i < rows; i++) await emitter.record("items", {});
