@@ -12,7 +12,7 @@ import { createWriteStream, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type DatasetSize, startSimulator } from "../integration_tests/simulator/index.js";
-import { type Message, ROOT, UNTHROTTLED, prepareFullSync, runCli } from "./full-sync.js";
+import { type Message, ROOT, UNTHROTTLED, prepareFullSync, printTable, runCli, runScript } from "./full-sync.js";
 
 /** Which stream a simulator route serves (for the per-stream request figures). */
 function streamOfRoute(route: string): string {
@@ -54,11 +54,6 @@ class StreamClock {
     const to = this.ended.get(name);
     return from === undefined || to === undefined ? undefined : (to - from) / 1000;
   }
-}
-
-function printTable(rows: string[][]): void {
-  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-  for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
 }
 
 async function main(): Promise<number> {
@@ -132,12 +127,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runScript("demo", main);

@@ -15,7 +15,7 @@ import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { parseArgs } from "node:util";
 import { type DatasetSize, startSimulator } from "../integration_tests/simulator/index.js";
-import { UNTHROTTLED, prepareFullSync, runCli } from "./full-sync.js";
+import { UNTHROTTLED, prepareFullSync, printTable, runCli, runScript } from "./full-sync.js";
 
 const POINTS = [0.1, 0.5, 0.9];
 
@@ -87,20 +87,11 @@ async function main(): Promise<number> {
     }
     const finalTotal = [...finals.values()].reduce((a, b) => a + b, 0);
     rows.push(["all streams", String(finalTotal), ...sums.flatMap((s) => [String(Math.round(s)), percent(s, finalTotal)])]);
-    const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
-    for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+    printTable(rows);
     return 0;
   } finally {
     await sim.close();
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`bench:estimates failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runScript("bench:estimates", main);

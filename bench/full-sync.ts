@@ -1,7 +1,7 @@
 /**
  * What the demo and bench:estimates share: the built Airbyte CLI run as a child process (its
- * stdout parsed line by line), and the config and configured catalog of a full-refresh sync of
- * every stream the simulator's source discovers.
+ * stdout parsed line by line), the config and configured catalog of a full-refresh sync of
+ * every stream the simulator's source discovers, a text table, and the script's exit.
  */
 import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
@@ -77,4 +77,23 @@ export async function prepareFullSync(sim: Simulator, dir: string, settings: Rec
   writeFileSync(catalogPath, JSON.stringify(configured, null, 2));
   const ceiling = Number(settings.max_requests_per_second ?? defaultCeiling);
   return { configPath, catalogPath, streams: catalog.streams.map((s) => s.name), ceiling };
+}
+
+/** Prints rows as columns: the first left-aligned, the others right-aligned. */
+export function printTable(rows: string[][]): void {
+  const widths = rows[0]!.map((_, i) => Math.max(...rows.map((r) => r[i]!.length)));
+  for (const r of rows) console.log(r.map((cell, i) => (i === 0 ? cell.padEnd(widths[i]!) : cell.padStart(widths[i]!))).join("  "));
+}
+
+/** Runs a script's `main`: its result is the exit code; a failure is one line on stderr and exit 1. */
+export function runScript(name: string, main: () => Promise<number>): void {
+  main().then(
+    (code) => {
+      process.exitCode = code;
+    },
+    (error: unknown) => {
+      console.error(`${name} failed: ${error instanceof Error ? error.message : String(error)}`);
+      process.exitCode = 1;
+    },
+  );
 }
