@@ -56,6 +56,8 @@ export class SyncProgress implements ReadObserver {
   private readonly startedAt: number;
   private lastSummaryAt: number;
   private timer: NodeJS.Timeout | undefined;
+  /** Lines being written above the live block (it is not redrawn meanwhile). */
+  private asides = 0;
   /** Writes in order, one at a time; a failed write (the output closed) ends the chain quietly. */
   private writes: Promise<void> = Promise.resolve();
 
@@ -78,7 +80,11 @@ export class SyncProgress implements ReadObserver {
     this.estimator.pageRead(stream, partition, kept, last);
   }
 
-  /** `emitter`, counting records and noting ended streams; its log lines do not cut through the live block. */
+  /**
+   * `emitter`, counting records and noting ended streams. What may be written as a line on the
+   * terminal (logs; a Singer tap's statuses are log lines too) goes above the live block, not
+   * through it; records and states go to stdout, never the block's terminal.
+   */
   wrap(emitter: SyncEmitter): SyncEmitter {
     return {
       record: (stream, data) => {
@@ -89,9 +95,9 @@ export class SyncProgress implements ReadObserver {
       streamStatus: async (stream, status: StreamStatus) => {
         if (status === "COMPLETE" || status === "INCOMPLETE") this.ended.add(stream);
         if (status === "COMPLETE") await this.settleEstimate(stream);
-        await emitter.streamStatus(stream, status);
+        await this.aside(() => emitter.streamStatus(stream, status));
       },
-      rateLimited: (stream, quotaReset) => emitter.rateLimited(stream, quotaReset),
+      rateLimited: (stream, quotaReset) => this.aside(() => emitter.rateLimited(stream, quotaReset)),
       log: (level, message) => this.aside(() => emitter.log(level, message)),
     };
   }
@@ -118,7 +124,7 @@ export class SyncProgress implements ReadObserver {
     const view = this.view(now);
     this.sendEstimates(view.estimates, now);
     if (this.options.terminal) {
-      this.options.terminal.render(liveText(view));
+      if (this.asides === 0) this.options.terminal.render(liveText(view));
     } else if (now - this.lastSummaryAt >= (this.options.summaryIntervalMs ?? DEFAULT_SUMMARY_INTERVAL_MS)) {
       this.lastSummaryAt = now;
       const line = summaryLine(view);
@@ -216,11 +222,11 @@ export class SyncProgress implements ReadObserver {
   private async aside(send: () => Promise<void>): Promise<void> {
     const terminal = this.options.terminal;
     if (!terminal) return send();
-    terminal.clear();
+    if (this.asides++ === 0) terminal.clear();
     try {
       await send();
     } finally {
-      terminal.render(liveText(this.view(this.now())));
+      if (--this.asides === 0) terminal.render(liveText(this.view(this.now())));
     }
   }
 }
