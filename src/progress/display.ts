@@ -41,7 +41,9 @@ export function formatDuration(seconds: number): string {
 }
 
 function timeLeft(view: ProgressView): string {
-  return view.secondsLeft === undefined ? "time left: estimating" : `about ${formatDuration(view.secondsLeft)} left`;
+  if (view.streams.every((s) => s.complete)) return "every stream read";
+  if (view.secondsLeft === undefined) return "time left: estimating";
+  return view.secondsLeft < 1 ? "less than a second left" : `about ${formatDuration(view.secondsLeft)} left`;
 }
 
 function header(view: ProgressView): string {
