@@ -244,7 +244,7 @@ class ReadLoop {
       }
       const extra = emptyParts();
       link.requestOption?.inject(extra, partitionValue);
-      this.schedulePartition(child, childSlice, extra, waiters, run, link.expectedRecords && countAt(record, link.expectedRecords));
+      this.schedulePartition(child, childSlice, extra, waiters, run, link.expectedRecords ? countAt(record, link.expectedRecords) : undefined);
     }
   }
 
