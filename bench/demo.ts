@@ -1,38 +1,18 @@
 /**
  * npm run demo: starts the Asana simulator on 127.0.0.1, runs `discover` and a full `read` of
  * every stream through the built CLI (exactly as Airbyte would), writes the messages to
- * out/demo-messages.jsonl, and prints records and requests per stream and the wall time.
+ * out/demo-messages.jsonl, and prints records, requests and wall time per stream, the total wall
+ * time, and the ideal time: the dataset's minimal requests at the rate ceiling the sync ran under.
+ * On a terminal the CLI's live progress shows on stderr while it runs; without one, its progress
+ * summary lines (every 30 s) are echoed.
  *
  *   npm run demo -- [--size small|medium|large] [--seed N] [--unthrottled]
  */
-import { spawn } from "node:child_process";
-import { createWriteStream, mkdirSync, writeFileSync } from "node:fs";
+import { createWriteStream, mkdirSync } from "node:fs";
 import { resolve } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import { parseArgs } from "node:util";
 import { type DatasetSize, startSimulator } from "../integration_tests/simulator/index.js";
-
-const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
-const CLI = resolve(ROOT, "dist/src/cli/airbyte.js");
-
-interface Message {
-  type: string;
-  record?: { stream: string };
-  catalog?: { streams: Array<{ name: string; json_schema: unknown; supported_sync_modes: string[] }> };
-  trace?: { type: string; error?: { message: string; failure_type: string } };
-  log?: { level: string; message: string };
-}
-
-/** Runs the CLI, hands each parsed stdout line to `onMessage`, resolves with the exit code. */
-function runCli(args: string[], onMessage: (line: string, message: Message) => void): Promise<number> {
-  return new Promise((resolvePromise, reject) => {
-    const child = spawn(process.execPath, [CLI, ...args], { stdio: ["ignore", "pipe", "inherit"] });
-    createInterface({ input: child.stdout }).on("line", (line) => onMessage(line, JSON.parse(line) as Message));
-    child.on("error", reject);
-    child.on("close", (code) => resolvePromise(code ?? 1));
-  });
-}
+import { type Message, ROOT, UNTHROTTLED, prepareFullSync, printTable, runCli, runScript } from "./full-sync.js";
 
 /** Which stream a simulator route serves (for the per-stream request figures). */
 function streamOfRoute(route: string): string {
@@ -56,6 +36,26 @@ function streamOfRoute(route: string): string {
   return table.find(([re]) => re.test(route))?.[1] ?? route;
 }
 
+/** Seconds between a stream's first RUNNING status and its last status (COMPLETE or INCOMPLETE). */
+class StreamClock {
+  private readonly running = new Map<string, number>();
+  private readonly ended = new Map<string, number>();
+
+  note(m: Message): void {
+    const status = m.trace?.type === "STREAM_STATUS" ? m.trace.stream_status : undefined;
+    if (!status) return;
+    const name = status.stream_descriptor.name;
+    if (status.status === "RUNNING" && !this.running.has(name)) this.running.set(name, m.trace!.emitted_at);
+    if (status.status === "COMPLETE" || status.status === "INCOMPLETE") this.ended.set(name, m.trace!.emitted_at);
+  }
+
+  seconds(name: string): number | undefined {
+    const from = this.running.get(name);
+    const to = this.ended.get(name);
+    return from === undefined || to === undefined ? undefined : (to - from) / 1000;
+  }
+}
+
 async function main(): Promise<number> {
   const { values } = parseArgs({
     options: {
@@ -71,36 +71,25 @@ async function main(): Promise<number> {
   mkdirSync(outDir, { recursive: true });
   try {
     console.log(`Asana simulator (seed ${values.seed}, size ${size}) at ${sim.baseUrl}`);
-    const config = {
-      credentials: { option_title: "PAT Credentials", personal_access_token: sim.token },
-      base_url: sim.baseUrl,
-      ...(values.unthrottled ? { requests_per_second: 1000, max_requests_per_second: 1000, num_workers: 16 } : {}),
-    };
-    const configPath = resolve(outDir, "demo-config.json");
-    writeFileSync(configPath, JSON.stringify(config, null, 2));
-
-    let catalog: Message["catalog"];
-    const discoverCode = await runCli(["discover", "--config", configPath], (_line, m) => {
-      if (m.type === "CATALOG") catalog = m.catalog;
-    });
-    if (discoverCode !== 0 || !catalog) throw new Error("discover failed");
-    const configured = {
-      streams: catalog.streams.map((stream) => ({ stream, sync_mode: "full_refresh", destination_sync_mode: "overwrite" })),
-    };
-    const catalogPath = resolve(outDir, "demo-catalog.json");
-    writeFileSync(catalogPath, JSON.stringify(configured, null, 2));
-    console.log(`discover: ${catalog.streams.length} streams; reading all of them (${values.unthrottled ? "unthrottled" : "default pacing: AIMD from 1.25 requests/s"})...`);
+    const sync = await prepareFullSync(sim, outDir, values.unthrottled ? UNTHROTTLED : {});
+    const pacing = values.unthrottled ? "unthrottled" : `default pacing: AIMD from 1.25 requests/s up to ${sync.ceiling}/s`;
+    console.log(`discover: ${sync.streams.length} streams; reading all of them (${pacing})...`);
+    // On a terminal the CLI draws its live progress on stderr (ours); else it logs a summary every 30 s, echoed here.
+    const echoProgress = process.stderr.isTTY !== true;
 
     sim.resetStats();
     const messagesPath = resolve(outDir, "demo-messages.jsonl");
     const out = createWriteStream(messagesPath);
     const records = new Map<string, number>();
+    const clock = new StreamClock();
     const errors: string[] = [];
     const started = Date.now();
-    const code = await runCli(["read", "--config", configPath, "--catalog", catalogPath], (line, m) => {
+    const code = await runCli(["read", "--config", sync.configPath, "--catalog", sync.catalogPath], (line, m) => {
       out.write(`${line}\n`);
       if (m.type === "RECORD") records.set(m.record!.stream, (records.get(m.record!.stream) ?? 0) + 1);
       if (m.type === "TRACE" && m.trace!.type === "ERROR") errors.push(`${m.trace!.error!.failure_type}: ${m.trace!.error!.message}`);
+      if (echoProgress && m.type === "LOG" && m.log!.message.startsWith("Progress: ")) console.log(m.log!.message);
+      clock.note(m);
     });
     const seconds = (Date.now() - started) / 1000;
     await new Promise<void>((r) => out.end(r));
@@ -111,18 +100,24 @@ async function main(): Promise<number> {
       const stream = streamOfRoute(route);
       requests.set(stream, (requests.get(stream) ?? 0) + n);
     }
-    const rows = catalog.streams.map((s) => [s.name, String(records.get(s.name) ?? 0), String(requests.get(s.name) ?? 0)]);
-    const totalRecords = [...records.values()].reduce((a, b) => a + b, 0);
-    rows.push(["total", String(totalRecords), String(stats.total)]);
-    const widths = [0, 1, 2].map((i) => Math.max(...rows.map((r) => r[i]!.length), ["stream", "records", "requests"][i]!.length));
-    const fmt = (r: string[]): string => `${r[0]!.padEnd(widths[0]!)}  ${r[1]!.padStart(widths[1]!)}  ${r[2]!.padStart(widths[2]!)}`;
-    console.log(`\n${fmt(["stream", "records", "requests"])}`);
-    for (const r of rows) console.log(fmt(r));
     const minimal = sim.dataset.minimalRequests();
+    const ideal = (n: number): string => (n / sync.ceiling).toFixed(1);
+    const rows = [["stream", "records", "requests", "wall s", `ideal s at ${sync.ceiling}/s`]];
+    for (const name of sync.streams) {
+      const wall = clock.seconds(name);
+      const needed = (minimal.byStream as Record<string, number>)[name] ?? 0;
+      rows.push([name, String(records.get(name) ?? 0), String(requests.get(name) ?? 0), wall === undefined ? "—" : wall.toFixed(1), ideal(needed)]);
+    }
+    const totalRecords = [...records.values()].reduce((a, b) => a + b, 0);
+    rows.push(["total", String(totalRecords), String(stats.total), seconds.toFixed(1), ideal(minimal.total)]);
+    console.log("");
+    printTable(rows);
     console.log(
       `\nwall time ${seconds.toFixed(1)} s, ${(stats.total / seconds).toFixed(1)} requests/s, ` +
-        `${(totalRecords / seconds).toFixed(0)} records/s; minimal requests for this dataset: ${minimal.total}`,
+        `${(totalRecords / seconds).toFixed(0)} records/s; minimal requests for this dataset: ${minimal.total}, ` +
+        `ideal time at the ceiling of ${sync.ceiling} requests/s: ${ideal(minimal.total)} s`,
     );
+    console.log("(a stream's wall time runs from its first page to its end, overlapping the others'; its ideal time is its minimal requests at the ceiling)");
     console.log(`messages: ${messagesPath}`);
     for (const e of errors) console.log(`error: ${e}`);
     console.log(code === 0 ? "sync succeeded" : `sync failed (exit ${code})`);
@@ -132,12 +127,4 @@ async function main(): Promise<number> {
   }
 }
 
-main().then(
-  (code) => {
-    process.exitCode = code;
-  },
-  (error: unknown) => {
-    console.error(`demo failed: ${error instanceof Error ? error.message : String(error)}`);
-    process.exitCode = 1;
-  },
-);
+runScript("demo", main);

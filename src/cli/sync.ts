@@ -9,6 +9,8 @@ import { type StreamSelection, checkSelection } from "../engine/catalog.js";
 import { readStreams } from "../engine/read.js";
 import { type StateBlob, futureCursorWarning } from "../engine/state.js";
 import type { ConnectorError } from "../errors.js";
+import { logUpdateTerminal, wantsLiveDisplay } from "../progress/display.js";
+import { SyncProgress } from "../progress/progress.js";
 import type { SyncEmitter } from "../protocol/emitter.js";
 import type { Runtime } from "./runtime.js";
 
@@ -24,9 +26,26 @@ export interface SyncSelection {
   unknownStream(name: string): ConnectorError;
 }
 
-/** A protocol writer: the engine's emitter, plus how a failure is reported. */
+/** A protocol writer: the engine's emitter, plus how a failure is reported, and row estimates where the protocol has them. */
 export interface SyncWriter extends SyncEmitter {
   connectorError(error: ConnectorError, stream?: string): Promise<void>;
+  estimate?(stream: string, rowEstimate: number): Promise<void>;
+}
+
+/**
+ * The sync's progress: a live block on stderr when that is a terminal of its own (not in CI,
+ * not piped), else a summary line in the protocol's log every `progressIntervalMs`; ESTIMATE
+ * messages through the writer where it has them.
+ */
+function progressFor(runtime: Runtime, writer: SyncWriter): SyncProgress {
+  const live = wantsLiveDisplay(process.stderr, process.stdout, process.env);
+  return new SyncProgress({
+    sink: writer,
+    requests: () => runtime.env.rate.snapshot(),
+    ceiling: runtime.settings.maxRate,
+    summaryIntervalMs: runtime.settings.progressIntervalMs,
+    ...(live ? { terminal: logUpdateTerminal(process.stderr) } : {}),
+  });
 }
 
 /**
@@ -49,17 +68,20 @@ export async function runSync(
     const future = stream.syncMode === "incremental" && cursor && blob ? futureCursorWarning(stream.name, cursor, blob, new Date(started)) : undefined;
     if (future) await writer.log("WARN", future);
   }
+  const progress = progressFor(runtime, writer);
+  progress.start();
   const result = await readStreams({
     source: runtime.source,
     selected: checked.known.map((s) => s.name),
-    emitter: writer,
+    emitter: progress.wrap(writer),
+    observer: progress,
     env: runtime.env,
     concurrency: runtime.settings.concurrency,
     ...(selection.fields?.size ? { fields: selection.fields } : {}),
     incremental: new Set(checked.known.filter((s) => s.syncMode === "incremental").map((s) => s.name)),
     states,
     checkpointIntervalMs: runtime.settings.checkpointIntervalMs,
-  });
+  }).finally(() => progress.stop());
   const rate = runtime.env.rate.snapshot();
   const counts = [...result.recordsByStream].map(([name, n]) => `${name}=${n}`).join(", ");
   const seconds = ((Date.now() - started) / 1000).toFixed(1);

@@ -48,6 +48,8 @@ export interface ParentLink {
   incrementalDependency: boolean;
   /** `recursive: true` (runtime extension): the parent is the child stream itself. */
   recursive: boolean;
+  /** `expected_records` (runtime extension): where a parent record says how many records its child partition holds. */
+  expectedRecords: string[] | undefined;
 }
 
 export type PartitionSpec =
@@ -102,7 +104,15 @@ function parentLink(raw: unknown, at: string): ParentLink {
     filter: parentFilterOf(parentNode),
     incrementalDependency: link.incremental_dependency === true,
     recursive: recursiveFlag(link as ExtendedParentStreamConfig, at),
+    expectedRecords: expectedRecordsPath(link as ExtendedParentStreamConfig, at),
   };
+}
+
+function expectedRecordsPath(link: ExtendedParentStreamConfig, at: string): string[] | undefined {
+  const path = link.expected_records;
+  if (path === undefined || path === null) return undefined;
+  if (typeof path !== "string" || !path) throw systemError(`Manifest: ${at}.expected_records must be a field path such as num_children`);
+  return path.split("/");
 }
 
 function recursiveFlag(link: ExtendedParentStreamConfig, at: string): boolean {

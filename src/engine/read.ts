@@ -23,6 +23,7 @@ import { type ConnectorError, asFailure, configError, isFatal, systemError } fro
 import type { SyncEmitter } from "../protocol/emitter.js";
 import { CheckpointTracker } from "./checkpoints.js";
 import { FeedReader } from "./feed-reader.js";
+import type { ReadObserver } from "./observer.js";
 import { type FetchEnvironment, type Slice, describeSlice, fetchPage, rateLimitedLine } from "./fetch.js";
 import { type StreamRun, planRuns } from "./plan.js";
 import { Scheduler } from "./scheduler.js";
@@ -58,6 +59,8 @@ export interface ReadOptions {
   states?: ReadonlyMap<string, StateBlob>;
   /** Minimum time between two checkpoints of one stream (ms); the final state is always sent. */
   checkpointIntervalMs?: number;
+  /** Told of the partitions and pages as they are discovered and read (progress, estimates). */
+  observer?: ReadObserver;
 }
 
 export async function readStreams(options: ReadOptions): Promise<ReadResult> {
@@ -101,6 +104,14 @@ class ReadLoop {
       fanOut: (run, record, slice, waiters, since, only) => this.fanOut(run, record, slice, waiters, since, only),
       emitRecord: (run, record) => this.emitRecord(run, record),
     });
+    options.observer?.planned(
+      [...this.runs.values()].map((run) => ({
+        name: run.name,
+        // A recursive link makes the stream its own parent.
+        parents: [...run.parents.map((p) => p.name), ...(run.children.some((edge) => edge.child === run) ? [run.name] : [])],
+        selected: run.selected,
+      })),
+    );
   }
 
   async run(): Promise<ReadResult> {
@@ -147,13 +158,14 @@ class ReadLoop {
   }
 
   /** A new partition of `run`; incremental ones start at their saved position (feed first). */
-  private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, parentWaiters: Waiter[]): void {
+  private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, parentWaiters: Waiter[], parent?: StreamRun, expectedRows?: number): void {
     run.skips.partitions++;
     const partition = partitionOf(slice);
     // A resumed full refresh: a partition emitted before is not emitted again (nor read at all,
     // unless children need its records).
     const quiet = run.fullRefresh?.isComplete(partition) ?? false;
     if (quiet && run.children.length === 0) return;
+    this.options.observer?.partitionScheduled(run.name, parent?.name, slice, expectedRows);
     const waiters = run.fullRefresh && !quiet ? [...parentWaiters, { kind: "full" as const, run, partition, outstanding: 0, failed: false }] : parentWaiters;
     const cursor = run.def.cursor;
     if (!run.cursorState || !cursor) {
@@ -232,7 +244,7 @@ class ReadLoop {
       }
       const extra = emptyParts();
       link.requestOption?.inject(extra, partitionValue);
-      this.schedulePartition(child, childSlice, extra, waiters);
+      this.schedulePartition(child, childSlice, extra, waiters, run, link.expectedRecords ? countAt(record, link.expectedRecords) : undefined);
     }
   }
 
@@ -273,9 +285,13 @@ class ReadLoop {
     const feed = run.def.changeFeed;
     if (item.kind === "feed") return this.feeds.page(item, outcome, feed!);
     if (item.kind === "lookup") return this.feeds.lookup(item, outcome, feed!);
-    if (outcome.kind === "ignored") return this.skip(item, outcome.reason);
+    if (outcome.kind === "ignored") {
+      this.options.observer?.pageRead(run.name, item.slice, 0, true);
+      return this.skip(item, outcome.reason);
+    }
     if (outcome.kind === "reset") return this.restart(item, outcome.reason);
-    await this.processPage(item, outcome.records, outcome.next);
+    const kept = await this.processPage(item, outcome.records, outcome.next);
+    this.options.observer?.pageRead(run.name, item.slice, kept, outcome.next === undefined);
     if (typeof outcome.next === "string" && item.run.fullRefresh && item.run.children.length === 0 && !item.progress) {
       await this.tracker.fullRefreshPage(item.run, partitionOf(item.slice), outcome.next);
     }
@@ -318,8 +334,8 @@ class ReadLoop {
     this.schedule({ ...item, token: undefined, tokens: new Set(), resets: item.resets + 1 });
   }
 
-  /** The records of one listing page: emitted, cursor tracked, children scheduled. */
-  private async processPage(item: WorkItem, records: ApiRecord[], next: unknown): Promise<void> {
+  /** The records of one listing page: emitted, cursor tracked, children scheduled. Returns how many were new. */
+  private async processPage(item: WorkItem, records: ApiRecord[], next: unknown): Promise<number> {
     const { run, progress } = item;
     const cursor = run.def.cursor;
     // Below a partition read in full, every record counts as new: no client-side filter, and
@@ -328,6 +344,7 @@ class ReadLoop {
     // A listing page of an incremental partition: what it fans out is awaited by its page mark.
     const mark = this.pageMark(item, next);
     const waiters = mark ? [...item.waiters, mark] : item.waiters;
+    let kept = 0;
     for (const record of records) {
       if (progress && cursor) {
         const value = cursor.parse(record[cursor.cursorField]);
@@ -337,9 +354,11 @@ class ReadLoop {
         if (progress.feed && key !== undefined) progress.feed.listed.add(key);
       }
       if (!(await this.emitRecord(run, record, item.quiet))) continue;
+      kept++;
       if (run.children.length) this.fanOut(run, record, item.slice, waiters, fullRead ? undefined : progress?.start);
     }
     if (mark) await this.tracker.seal(mark);
+    return kept;
   }
 
   /** The mark of an incremental listing page (undefined where mid-partition resume is off). */
@@ -406,6 +425,12 @@ class ReadLoop {
     this.fatal ??= error;
     this.scheduler.stop();
   }
+}
+
+/** A non-negative count at `path` of `record`, if there is one. */
+function countAt(record: ApiRecord, path: string[]): number | undefined {
+  const value = valueAt(record, path);
+  return typeof value === "number" && Number.isFinite(value) && value >= 0 ? value : undefined;
 }
 
 /** A slice without what the parent link adds for the request (`extra_fields`): the partition. */

@@ -39,6 +39,8 @@ export interface RuntimeSettings {
   backoffBaseSeconds: number;
   /** Minimum time between two checkpoints of a stream (test hook; 1 s). */
   checkpointIntervalMs: number;
+  /** Time between two progress summary lines when no terminal shows the live block (test hook; 30 s). */
+  progressIntervalMs: number;
 }
 
 type Bound = "positive" | "non-negative";
@@ -67,6 +69,7 @@ export const USER_SETTINGS = {
 export const TEST_HOOKS = {
   backoffBaseSeconds: { key: "_backoff_base_seconds", bound: "positive", default: 1 },
   checkpointIntervalMs: { key: "_checkpoint_interval_ms", bound: "non-negative", default: 1000 },
+  progressIntervalMs: { key: "_progress_interval_ms", bound: "positive", default: 30_000 },
 } as const satisfies Record<string, TestHook>;
 
 /** The config's value of `key`, checked against its bound; undefined when it is absent or null. */
@@ -141,5 +144,6 @@ export function runtimeSettings(
     maxRetryAfterSeconds: userSetting(config, spec, maxRetryAfterSeconds),
     backoffBaseSeconds: testHook(config, TEST_HOOKS.backoffBaseSeconds),
     checkpointIntervalMs: testHook(config, TEST_HOOKS.checkpointIntervalMs),
+    progressIntervalMs: testHook(config, TEST_HOOKS.progressIntervalMs),
   };
 }

@@ -2,9 +2,9 @@
  * The manifest keys this runtime adds to Airbyte's components, written by hand next to the
  * generated interfaces (components.generated.ts) because Airbyte's schema does not define them.
  * Airbyte's own runtime ignores them (its components accept extra keys), so a manifest using them
- * still loads there, without what they add. Today there are two: a DeclarativeStream's
+ * still loads there, without what they add. Today there are three: a DeclarativeStream's
  * `change_feed` (what it does: src/declarative/change-feed.ts), and a ParentStreamConfig's
- * `recursive` (src/declarative/partition-router.ts).
+ * `recursive` and `expected_records` (src/declarative/partition-router.ts).
  */
 import type { DeclarativeStream, ParentStreamConfig } from "./components.generated.js";
 
@@ -57,4 +57,10 @@ export interface ExtendedDeclarativeStream extends DeclarativeStream {
  */
 export interface ExtendedParentStreamConfig extends ParentStreamConfig {
   recursive?: boolean;
+  /**
+   * A `/`-separated path in the parent record to the number of records the child partition it
+   * creates will hold (a count the API sends with the parent, such as a number of subtasks). Only
+   * the progress estimates read it; nothing is filtered or skipped because of it.
+   */
+  expected_records?: string;
 }

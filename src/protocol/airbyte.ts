@@ -1,7 +1,7 @@
 /**
  * Airbyte protocol messages (protocol v0.3.2, github.com/airbytehq/airbyte-protocol) and their
  * writer. AirbyteWriter is the engine's SyncEmitter for `source-asana read` (RECORD, per-stream
- * STATE with its record count, STREAM_STATUS traces, LOG) and also writes the answers of the other
+ * STATE with its record count, STREAM_STATUS and ESTIMATE traces, LOG) and also writes the answers of the other
  * commands (SPEC, CONNECTION_STATUS, CATALOG) and TRACE errors, one JSON object per line.
  */
 import type { ConnectorError, FailureType } from "../errors.js";
@@ -79,6 +79,14 @@ export class AirbyteWriter implements SyncEmitter {
           reasons: [{ type: "RATE_LIMITED", rate_limited: { quota_reset: Math.ceil(quotaReset) } }],
         },
       },
+    });
+  }
+
+  /** A guess at the rows this sync will emit for `stream` (a later one replaces it); STREAM estimates only, never SYNC. */
+  async estimate(stream: string, rowEstimate: number): Promise<void> {
+    await this.out.writeJson({
+      type: "TRACE",
+      trace: { type: "ESTIMATE", emitted_at: Date.now(), estimate: { name: stream, type: "STREAM", row_estimate: Math.round(rowEstimate) } },
     });
   }
 

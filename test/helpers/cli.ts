@@ -146,7 +146,9 @@ export function catalogFor(streams: string[], syncMode: "full_refresh" | "increm
  * - `_backoff_base_seconds` (default 1): the base of the exponential backoff between retries, and
  *   the OAuth token endpoint's retry delay; tests use 0.01-0.05 so retries take milliseconds;
  * - `_checkpoint_interval_ms` (default 1000): the minimum time between two checkpoints of a
- *   stream; 0 checkpoints after every partition (kill-and-resume tests).
+ *   stream; 0 checkpoints after every partition (kill-and-resume tests);
+ * - `_progress_interval_ms` (default 30000): the time between two progress summary lines when
+ *   stderr is not a terminal.
  */
 
 /** A config with any credentials, fast limits and short backoffs (auth and leak tests). */

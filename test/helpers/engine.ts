@@ -5,6 +5,7 @@
  */
 import { buildSource } from "../../src/declarative/source.js";
 import type { FetchEnvironment } from "../../src/engine/fetch.js";
+import type { ReadObserver } from "../../src/engine/observer.js";
 import { type ReadOptions, type ReadResult, readStreams } from "../../src/engine/read.js";
 import type { StateBlob } from "../../src/engine/state.js";
 import type { HttpResult } from "../../src/http/client.js";
@@ -114,6 +115,7 @@ export interface EngineRunOptions {
   concurrency?: number;
   checkpointIntervalMs?: number;
   fields?: Map<string, string[]>;
+  observer?: ReadObserver;
 }
 
 /** Reads `options.selected` from the manifest text against the fake API, in process. */
@@ -141,6 +143,7 @@ export async function runEngine(manifestText: string, handler: (request: FakeReq
     checkpointIntervalMs: options.checkpointIntervalMs ?? 0,
   };
   if (options.fields) readOptions.fields = options.fields;
+  if (options.observer) readOptions.observer = options.observer;
   const result = await readStreams(readOptions);
   return { result, emitter, http };
 }

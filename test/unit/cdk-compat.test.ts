@@ -111,3 +111,13 @@ describe("the runtime extension `recursive`", () => {
     expect(parents[1]!.parentNode.name).toBe("subtasks_of_tasks");
   });
 });
+
+describe("the runtime extension `expected_records`", () => {
+  it("tells the progress estimates where a task says how many subtasks it has, on both subtask links", async () => {
+    const { buildSource } = await import("../../src/declarative/source.js");
+    const source = buildSource(loadManifest(), { credentials: { option_title: "PAT Credentials", personal_access_token: "x" } });
+    const subtasks = source.byName.get("subtasks")!;
+    const parents = subtasks.partitions.kind === "substream" ? subtasks.partitions.parents : [];
+    expect(parents.map((l) => l.expectedRecords)).toEqual([["num_subtasks"], ["num_subtasks"]]);
+  });
+});

@@ -228,4 +228,17 @@ describe("partition routers", () => {
     });
     expect(list).toMatchObject({ kind: "list", values: ["a", "b"] });
   });
+
+  it("reads expected_records (runtime extension) as a field path, and refuses anything else", () => {
+    const parent = { type: "DeclarativeStream", name: "tasks", retriever: { type: "SimpleRetriever" } };
+    const router = (expected: unknown) => ({
+      type: "SubstreamPartitionRouter",
+      parent_stream_configs: [{ type: "ParentStreamConfig", stream: parent, parent_key: "gid", partition_field: "task_gid", expected_records: expected }],
+    });
+    const spec = buildPartitionSpec(router("counts/children"), "r", {});
+    expect(spec.kind === "substream" && spec.parents[0]!.expectedRecords).toEqual(["counts", "children"]);
+    expect(() => buildPartitionSpec(router(3), "r", {})).toThrow(
+      "Manifest: r.parent_stream_configs[0].expected_records must be a field path such as num_children",
+    );
+  });
 });

@@ -81,6 +81,7 @@ describe("runtimeSettings", () => {
       maxRetryAfterSeconds: 300,
       backoffBaseSeconds: 1,
       checkpointIntervalMs: 1000,
+      progressIntervalMs: 30_000,
     });
   });
 
@@ -94,6 +95,7 @@ describe("runtimeSettings", () => {
       max_retry_after_seconds: 30,
       _backoff_base_seconds: 0.01,
       _checkpoint_interval_ms: 0,
+      _progress_interval_ms: 200,
     };
     expect(settingsFor(config)).toEqual({
       concurrency: 4,
@@ -103,6 +105,7 @@ describe("runtimeSettings", () => {
       maxRetryAfterSeconds: 30,
       backoffBaseSeconds: 0.01,
       checkpointIntervalMs: 0,
+      progressIntervalMs: 200,
     });
   });
 
