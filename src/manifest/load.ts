@@ -8,6 +8,7 @@ import { fileURLToPath } from "node:url";
 import { YAMLParseError, parse } from "yaml";
 import { systemError } from "../errors.js";
 import { propagateComponents } from "./components.js";
+import { cachedParse } from "./parsed-cache.js";
 import { resolveReferences } from "./references.js";
 
 export interface LoadedManifest {
@@ -26,14 +27,19 @@ export const PACKAGE_ROOT = resolve(
 
 export const DEFAULT_MANIFEST = resolve(PACKAGE_ROOT, "manifest.yaml");
 
-export function parseManifest(text: string, file: string): LoadedManifest {
-  let raw: unknown;
+/** The YAML's plain tree (no references resolved yet). */
+export function parseManifestYaml(text: string, file: string): unknown {
   try {
-    raw = parse(text, { prettyErrors: true, maxAliasCount: 1000 });
+    return parse(text, { prettyErrors: true, maxAliasCount: 1000 });
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : "";
     throw systemError(`The manifest ${file} is not valid YAML${where}`, String(error));
   }
+}
+
+export function parseManifest(text: string, file: string): LoadedManifest {
+  // The build's parsed copy of this very text, if there is one (parsed-cache.ts).
+  const raw = cachedParse(text) ?? parseManifestYaml(text, file);
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw systemError(`The manifest ${file} is not a mapping`);
   const resolved = propagateComponents(resolveReferences(raw as Record<string, unknown>));
   if (resolved.type !== "DeclarativeSource") {
