@@ -3,9 +3,10 @@
  * `$parameters`. The result is the plain resolved tree the declarative builders read.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { YAMLParseError, parse } from "yaml";
+import type * as Yaml from "yaml";
 import { systemError } from "../errors.js";
 import { propagateComponents } from "./components.js";
 import { cachedParse } from "./parsed-cache.js";
@@ -27,8 +28,12 @@ export const PACKAGE_ROOT = resolve(
 
 export const DEFAULT_MANIFEST = resolve(PACKAGE_ROOT, "manifest.yaml");
 
+/** The YAML library, loaded when a manifest is parsed from YAML (not at every start: see parsed-cache.ts). */
+const yaml = (): typeof Yaml => createRequire(import.meta.url)("yaml") as typeof Yaml;
+
 /** The YAML's plain tree (no references resolved yet). */
 export function parseManifestYaml(text: string, file: string): unknown {
+  const { YAMLParseError, parse } = yaml();
   try {
     return parse(text, { prettyErrors: true, maxAliasCount: 1000 });
   } catch (error) {
