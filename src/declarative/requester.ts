@@ -71,9 +71,15 @@ export class QueryProperties {
     return new QueryProperties(list, always, selector !== undefined);
   }
 
+  /** The last selection rendered and its text (a requester renders the same selection for every request). */
+  private rendered: { selected: ReadonlySet<string> | undefined; text: string } | undefined;
+
   render(selected: ReadonlySet<string> | undefined): string {
+    if (this.rendered && this.rendered.selected === selected) return this.rendered.text;
     const chosen = this.selectable && selected ? this.propertyList.filter((p) => selected.has(topLevelField(p))) : this.propertyList;
-    return Array.from(new Set([...this.alwaysInclude, ...chosen])).join(",");
+    const text = Array.from(new Set([...this.alwaysInclude, ...chosen])).join(",");
+    this.rendered = { selected, text };
+    return text;
   }
 }
 
@@ -169,8 +175,14 @@ export class HttpRequester {
       if (value !== "" && value !== "None") query[key] = value;
     }
     Object.assign(query, extra.params, page.params);
-    if (!page.path) for (const [k, v] of Object.entries(query)) url.searchParams.set(k, v);
-    else for (const [k, v] of Object.entries(page.params)) url.searchParams.set(k, v);
+    // One serialization of the query: each url.searchParams.set serializes all of it again
+    // (opt_fields is kilobytes).
+    const added = Object.entries(page.path ? page.params : query);
+    if (added.length) {
+      const search = new URLSearchParams(url.search);
+      for (const [k, v] of added) search.set(k, v);
+      url.search = search.toString();
+    }
     const headers: Record<string, string> = {};
     for (const [key, template] of Object.entries(this.headers)) {
       const value = interpolateString(template, context);

@@ -15,6 +15,7 @@
  *     a byte every few seconds (never idle for long) cannot hold a request forever.
  * The connect and idle deadlines never exceed the total one.
  */
+import { EventEmitter } from "node:events";
 import { Agent, request } from "undici";
 import { ConnectorError, configError, systemError } from "../errors.js";
 
@@ -85,16 +86,21 @@ export class HttpClient {
   }
 
   async send(req: HttpRequest): Promise<HttpResult> {
-    // The total deadline: aborts the request, or the reading of its body, when it passes.
-    const deadline = new AbortController();
-    const timer = setTimeout(() => deadline.abort(), this.timeoutMs);
+    // The total deadline: aborts the request, or the reading of its body, when it passes. undici
+    // takes an EventEmitter as the abort signal: much cheaper per request than an AbortController.
+    const deadline = new EventEmitter();
+    let pastDeadline = false;
+    const timer = setTimeout(() => {
+      pastDeadline = true;
+      deadline.emit("abort");
+    }, this.timeoutMs);
     try {
       const response = await request(req.url, {
         method: req.method,
         headers: { accept: "application/json", ...req.headers },
         headersTimeout: this.idleTimeoutMs,
         bodyTimeout: this.idleTimeoutMs,
-        signal: deadline.signal,
+        signal: deadline,
         ...(req.body !== undefined ? { body: req.body } : {}),
         dispatcher: this.agent,
       });
@@ -105,7 +111,7 @@ export class HttpClient {
       }
       return { status: response.statusCode, headers: flat, text };
     } catch (error) {
-      throw this.failure(req, error, deadline.signal.aborted);
+      throw this.failure(req, error, pastDeadline);
     } finally {
       clearTimeout(timer);
     }

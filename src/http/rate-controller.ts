@@ -1,16 +1,20 @@
 /**
  * AIMD rate controller: paces request dispatch for one token.
  *
- * - Dispatches at `rate` requests/s (a token bucket of depth one), with at most `maxConcurrency`
- *   requests in flight. The wait follows the current rate (a rate raised meanwhile shortens it),
- *   and a dispatch that a timer made a little late keeps its nominal slot, so the pace is the
- *   rate itself, not the rate minus timer lateness.
+ * - Dispatches at `rate` requests/s, with at most `maxConcurrency` requests in flight. The wait
+ *   follows the current rate (a rate raised meanwhile shortens it), and a dispatch made late by a
+ *   timer or a busy event loop (up to `CATCH_UP_MS`, or a quarter interval at slow rates) keeps
+ *   its nominal slot, so the pace is the rate itself, not the rate minus lateness: the next
+ *   dispatches follow at once until the schedule is met again. Later than that is an idle spell
+ *   (nothing to send), after which the schedule restarts from now: no burst of saved-up slots.
+ *   Catching up never sends more than the rate over any window longer than `CATCH_UP_MS`: a
+ *   budget's minute holds at most 0.1 s of requests more than the rate, far inside the headroom.
  * - Never faster than `maxRate` less `ceilingHeadroom` (2 %): a ceiling equal to the budget
  *   (25 req/s for 1,500 a minute) would otherwise fill the sliding minute exactly, and any
  *   jitter would cost a 429.
- * - Slow start until the first 429: each success adds `slowStartGain` to the rate, so the rate
- *   grows by that fraction of itself every second: with 1, from 1.25 to 22.5 req/s (90 % of a
- *   paid budget) in ln(18) ≈ 2.9 s.
+ * - Slow start until the first 429: each success adds `slowStartGain` (default 2) to the rate, so
+ *   the rate grows by that multiple of itself every second: from 1.25 to 22.5 req/s (90 % of a
+ *   paid budget) in ln(18) / 2 ≈ 1.4 s (plus the answers' latency, which delays the successes).
  * - Congestion avoidance after a 429: each success adds `additiveIncrease / rate`, so the rate
  *   grows by `additiveIncrease` requests/s every second.
  * - A 429 multiplies the rate by `decreaseFactor` (once per burst of 429s) and pauses every
@@ -20,6 +24,13 @@
  * The constants are measured with `npm run bench:throttle` (bench/README.md).
  */
 import { type Clock, monotonicClock } from "./clock.js";
+
+/**
+ * How late (ms) a dispatch may be and still keep its nominal slot. A loaded machine fires timers
+ * tens of milliseconds late; with a quarter interval only (10 ms at 24.5 req/s), each such delay
+ * was lost for good and the pace fell to 21-23 req/s.
+ */
+const CATCH_UP_MS = 100;
 
 export interface RateControllerOptions {
   initialRate: number;
@@ -74,7 +85,7 @@ export class RateController {
     this.maxRate = options.maxRate;
     this.minRate = options.minRate ?? Math.min(0.1, options.initialRate);
     this.maxConcurrency = Math.max(1, Math.floor(options.maxConcurrency));
-    this.slowStartGain = options.slowStartGain ?? 1;
+    this.slowStartGain = options.slowStartGain ?? 2;
     this.additiveIncrease = options.additiveIncrease ?? 1;
     this.decreaseFactor = options.decreaseFactor ?? 0.5;
     this.pacingCeiling = this.maxRate * (1 - (options.ceilingHeadroom ?? 0.02));
@@ -98,10 +109,9 @@ export class RateController {
       const interval = this.interval();
       const due = Math.max(this.lastSlot + interval, this.pausedUntil);
       if (due <= now) {
-        // A dispatch a little late (timers fire a millisecond or more after their time) keeps its
-        // nominal slot, so lateness does not slow the pace; after an idle spell the schedule
-        // restarts from now (no burst of saved-up slots).
-        this.lastSlot = now - due <= interval / 4 ? due : now;
+        // A late dispatch keeps its nominal slot, so lateness does not slow the pace; after an
+        // idle spell the schedule restarts from now (no burst of saved-up slots).
+        this.lastSlot = now - due <= Math.max(CATCH_UP_MS, interval / 4) ? due : now;
         break;
       }
       // Wake up at least every 50 ms while pacing (not while paused by a 429): a rate raised

@@ -1,7 +1,10 @@
 /**
  * Airbyte's Jinja interpolation (https://docs.airbyte.com/platform/connector-development/config-based/advanced-topics/string-interpolation) on top of @huggingface/jinja.
  *
- * - Templates are compiled once and cached by their source text.
+ * - Templates are parsed once and cached by their source text, with their compiled fast path
+ *   (compiled-template.ts) where the template only uses what it covers: that path evaluates the
+ *   expression against the context as it is (a whole parsed page, for a paginator), and leaves to
+ *   the library every template and every value it does not cover, so the outcome is the library's.
  * - An undefined attribute or key renders as empty (as Airbyte swallows UndefinedError); an empty
  *   render yields the default.
  * - `interpolate` casts the rendered text like Python's `ast.literal_eval` (ints, floats, booleans,
@@ -10,23 +13,33 @@
  */
 import { Template } from "@huggingface/jinja";
 import { systemError } from "../errors.js";
+import { type CompiledTemplate, compileTemplate } from "./compiled-template.js";
 
 export type InterpolationContext = Record<string, unknown>;
 
 const TEMPLATE_MARK = /{{|{%/;
-const cache = new Map<string, Template>();
 
-function compile(source: string): Template {
-  let template = cache.get(source);
-  if (!template) {
+interface ParsedTemplate {
+  template: Template;
+  /** The fast path; undefined when the template uses something only the library evaluates. */
+  compiled: CompiledTemplate | undefined;
+}
+
+const cache = new Map<string, ParsedTemplate>();
+
+function compile(source: string): ParsedTemplate {
+  let parsed = cache.get(source);
+  if (!parsed) {
+    let template: Template;
     try {
       template = new Template(source);
     } catch (error) {
       throw systemError(`The manifest has an invalid template: ${source}`, String(error));
     }
-    cache.set(source, template);
+    parsed = { template, compiled: compileTemplate(template.parsed, MACRO_NAMES) };
+    cache.set(source, parsed);
   }
-  return template;
+  return parsed;
 }
 
 /** True when the string holds Jinja markup. */
@@ -42,7 +55,33 @@ export function assertTemplate(source: string): void {
 /** Renders a template to text. Undefined values render as "". */
 export function render(source: string, context: InterpolationContext): string {
   if (!isTemplate(source)) return source;
-  const template = compile(source);
+  const parsed = compile(source);
+  return renderCompiled(parsed, context) ?? renderWithLibrary(parsed.template, source, context);
+}
+
+/** The fast path's text, or undefined where the template or this context is left to the library. */
+function renderCompiled(parsed: ParsedTemplate, context: InterpolationContext): string | undefined {
+  if (!parsed.compiled) return undefined;
+  try {
+    return parsed.compiled(context);
+  } catch {
+    // NOT_COMPILED (a value the fast path leaves to the library), or anything unforeseen: the
+    // library gives the answer, and its errors.
+    return undefined;
+  }
+}
+
+/** `render` through the fast path only: undefined where it would use the library (for tests). */
+export function renderFast(source: string, context: InterpolationContext): string | undefined {
+  return isTemplate(source) ? renderCompiled(compile(source), context) : source;
+}
+
+/** `render` through the library only (for tests comparing both paths). */
+export function renderSlow(source: string, context: InterpolationContext): string {
+  return isTemplate(source) ? renderWithLibrary(compile(source).template, source, context) : source;
+}
+
+function renderWithLibrary(template: Template, source: string, context: InterpolationContext): string {
   try {
     return template.render({ ...MACROS, ...context });
   } catch (error) {
@@ -257,3 +296,4 @@ const MACROS: Record<string, unknown> = {
   format_datetime: (value: unknown, format: string) => strftime(toDate(value), format),
   str_to_datetime: (value: string) => toDate(value).toISOString(),
 };
+const MACRO_NAMES: ReadonlySet<string> = new Set(Object.keys(MACROS));

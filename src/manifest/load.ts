@@ -3,11 +3,13 @@
  * `$parameters`. The result is the plain resolved tree the declarative builders read.
  */
 import { readFileSync } from "node:fs";
+import { createRequire } from "node:module";
 import { dirname, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import { YAMLParseError, parse } from "yaml";
+import type * as Yaml from "yaml";
 import { systemError } from "../errors.js";
 import { propagateComponents } from "./components.js";
+import { cachedParse } from "./parsed-cache.js";
 import { resolveReferences } from "./references.js";
 
 export interface LoadedManifest {
@@ -26,14 +28,23 @@ export const PACKAGE_ROOT = resolve(
 
 export const DEFAULT_MANIFEST = resolve(PACKAGE_ROOT, "manifest.yaml");
 
-export function parseManifest(text: string, file: string): LoadedManifest {
-  let raw: unknown;
+/** The YAML library, loaded when a manifest is parsed from YAML (not at every start: see parsed-cache.ts). */
+const yaml = (): typeof Yaml => createRequire(import.meta.url)("yaml") as typeof Yaml;
+
+/** The YAML's plain tree (no references resolved yet). */
+export function parseManifestYaml(text: string, file: string): unknown {
+  const { YAMLParseError, parse } = yaml();
   try {
-    raw = parse(text, { prettyErrors: true, maxAliasCount: 1000 });
+    return parse(text, { prettyErrors: true, maxAliasCount: 1000 });
   } catch (error) {
     const where = error instanceof YAMLParseError && error.linePos ? ` at line ${error.linePos[0].line}` : "";
     throw systemError(`The manifest ${file} is not valid YAML${where}`, String(error));
   }
+}
+
+export function parseManifest(text: string, file: string): LoadedManifest {
+  // The build's parsed copy of this very text, if there is one (parsed-cache.ts).
+  const raw = cachedParse(text) ?? parseManifestYaml(text, file);
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw systemError(`The manifest ${file} is not a mapping`);
   const resolved = propagateComponents(resolveReferences(raw as Record<string, unknown>));
   if (resolved.type !== "DeclarativeSource") {

@@ -34,14 +34,38 @@ describe("RateController pacing", () => {
     expect(times[100]! - times[0]!).toBeLessThan(100 * interval + 2);
   });
 
+  it("timers 20 ms late on every wait (a loaded machine) do not slow the pace below the rate", async () => {
+    // 24.5 req/s at a 25 req/s ceiling: 40.8 ms apart. Keeping only a quarter interval of
+    // lateness (10 ms) made every dispatch lose its 20 ms: 61 ms apart, 16 req/s.
+    const clock = new VirtualClock(() => 20);
+    const rc = new RateController({ initialRate: 25, maxRate: 25, maxConcurrency: 10, clock });
+    const times = await dispatch(rc, clock, 246);
+    const interval = 1000 / 24.5;
+    // 245 intervals, plus the last wait's lateness at most.
+    expect(times[245]! - times[0]!).toBeLessThanOrEqual(245 * interval + 20);
+    // Never faster than the rate over any window longer than the catch-up (100 ms).
+    for (const k of [5, 50, 200]) {
+      for (let i = 0; i + k < times.length; i++) expect(times[i + k]! - times[i]!).toBeGreaterThanOrEqual(k * interval - 100);
+    }
+  });
+
+  it("after an idle spell the schedule restarts from now: no burst of saved-up slots", async () => {
+    const clock = new VirtualClock();
+    const rc = new RateController({ initialRate: 25, maxRate: 25, maxConcurrency: 10, clock });
+    await dispatch(rc, clock, 2);
+    await clock.sleep(1_000);
+    const times = await dispatch(rc, clock, 3);
+    expect(times[2]! - times[0]!).toBeGreaterThanOrEqual(2 * (1000 / 24.5) - 0.001);
+  });
+
   it("a rate raised while a dispatch waits shortens the wait", async () => {
     const clock = new VirtualClock();
     const rc = new RateController({ initialRate: 1, maxRate: 100, maxConcurrency: 4, clock });
     await dispatch(rc, clock, 1);
     const started = clock.now();
     const second = dispatch(rc, clock, 1);
-    // Slow start: each success adds 1 request/s; 99 successes take the rate to 100 req/s.
-    for (let i = 0; i < 99; i++) rc.onSuccess();
+    // Slow start: each success adds 2 requests/s; 50 successes take the rate to 100 req/s.
+    for (let i = 0; i < 50; i++) rc.onSuccess();
     const [at] = await second;
     // At 1 req/s it would wait 1,000 ms; at 100 req/s the next slot is 10 ms after the first
     // (the waiter re-checks at least every 50 ms).
@@ -65,7 +89,7 @@ describe("RateController pacing", () => {
 
   it("the first 429 ends slow start: growth becomes additive", () => {
     const rc = new RateController({ initialRate: 10, maxRate: 1000, maxConcurrency: 4 });
-    for (let i = 0; i < 10; i++) rc.onSuccess();
+    for (let i = 0; i < 5; i++) rc.onSuccess();
     expect(rc.snapshot().rate).toBe(20);
     rc.onRateLimited(0);
     expect(rc.snapshot().rate).toBe(10);

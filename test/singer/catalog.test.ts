@@ -165,7 +165,9 @@ describe("SingerWriter", () => {
     stderr.on("data", (d: Buffer) => (e += d.toString()));
     const redactor = new Redactor();
     redactor.add("secret-token-123");
-    const writer = new SingerWriter(new LineOutput(stdout, redactor), new LogLines(new LineOutput(stderr, redactor)), {
+    const out = new LineOutput(stdout, redactor);
+    const logs = new LineOutput(stderr, redactor);
+    const writer = new SingerWriter(out, new LogLines(logs), {
       version: 42,
       bookmarks: new Map([["users", { __ab_no_cursor_state_message: true }]]),
     });
@@ -173,6 +175,8 @@ describe("SingerWriter", () => {
     catalog.streams[0]!.metadata.find((m) => m.breadcrumb[1] === "notes")!.metadata.selected = false;
     writer.setStreams(selectStreams(STREAMS, parseSingerCatalog(catalog, "c.json")).plans);
     await run(writer);
+    await out.flush();
+    await logs.flush();
     return { out: o.split("\n").filter(Boolean).map((l) => JSON.parse(l) as Record<string, unknown>), err: e.split("\n").filter(Boolean) };
   }
 

@@ -4,8 +4,9 @@ import { RateController } from "../../src/http/rate-controller.js";
 describe("RateController (AIMD)", () => {
   it("grows exponentially in slow start, then additively after a 429", () => {
     const rc = new RateController({ initialRate: 1.25, maxRate: 25, maxConcurrency: 10 });
-    for (let i = 0; i < 10; i++) rc.onSuccess();
-    expect(rc.snapshot().rate).toBeCloseTo(1.25 + 10 * 1, 5);
+    // Slow start: each success adds 2 requests/s (the rate grows by twice itself every second).
+    for (let i = 0; i < 5; i++) rc.onSuccess();
+    expect(rc.snapshot().rate).toBeCloseTo(1.25 + 5 * 2, 5);
     rc.onRateLimited(0);
     const afterCut = rc.snapshot().rate;
     expect(afterCut).toBeCloseTo((1.25 + 10) / 2, 5);
