@@ -44,6 +44,8 @@ export const SUPPORTED_COMPONENTS: readonly string[] = [
   "HttpRequester",
   "QueryProperties",
   "JsonSchemaPropertySelector",
+  "AddFields",
+  "AddedFieldDefinition",
   "NoAuth",
   "BearerAuthenticator",
   "ApiKeyAuthenticator",

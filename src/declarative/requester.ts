@@ -10,7 +10,7 @@ import type {
   HttpRequester as HttpRequesterNode,
   QueryProperties as QueryPropertiesNode,
 } from "../manifest/components.generated.js";
-import { type InterpolationContext, assertTemplate, interpolateString } from "../manifest/interpolation.js";
+import { type InterpolationContext, assertTemplate, interpolateBoolean, interpolateString } from "../manifest/interpolation.js";
 import { type Authenticator, buildAuthenticator, configFieldOf } from "./authenticator.js";
 import { type ErrorHandler, buildErrorHandler } from "./error-handler.js";
 import {
@@ -41,12 +41,17 @@ export interface BuiltRequest {
  * catalog are asked for (plus `always_include_properties`). A catalog selects top-level fields,
  * and an entry of the list may be a dotted path into one (`assignee.name`): it is kept when its
  * first segment is selected, so narrowing the columns never drops the sub-fields of a kept one.
+ * The selector's `transformations` (AddFields) add names to the selected set first, as in
+ * Airbyte's runtime, whose own rule keeps only entries selected by their exact name.
  */
 export class QueryProperties {
+  private lastSelection: { selected: ReadonlySet<string>; kept: ReadonlySet<string> } | undefined;
+
   constructor(
     readonly propertyList: string[],
     readonly alwaysInclude: string[],
     readonly selectable: boolean,
+    readonly selectionTransformations: readonly SelectedNamesAddFields[] = [],
   ) {}
 
   static from(component: object, where: string): QueryProperties {
@@ -66,14 +71,74 @@ export class QueryProperties {
         throw systemError(`Manifest: ${where}.property_selector must be a JsonSchemaPropertySelector`);
       }
       const at = `${where}.property_selector`;
-      rejectUnread(asComponent(selector, "JsonSchemaPropertySelector", at), "JsonSchemaPropertySelector", at, []);
+      const node = asComponent(selector, "JsonSchemaPropertySelector", at);
+      rejectUnread(node, "JsonSchemaPropertySelector", at, ["transformations"]);
+      const transformations = (node.transformations ?? []).map((t, i) => SelectedNamesAddFields.from(t, `${at}.transformations[${i}]`));
+      return new QueryProperties(list, always, true, transformations);
     }
-    return new QueryProperties(list, always, selector !== undefined);
+    return new QueryProperties(list, always, false);
   }
 
-  render(selected: ReadonlySet<string> | undefined): string {
-    const chosen = this.selectable && selected ? this.propertyList.filter((p) => selected.has(topLevelField(p))) : this.propertyList;
+  /** The parameter's value for the selected top-level fields (undefined: no catalog, every property). */
+  render(selected: ReadonlySet<string> | undefined, config: Config = {}): string {
+    const kept = this.selectable && selected ? this.withAddedNames(selected, config) : undefined;
+    const chosen = kept ? this.propertyList.filter((p) => kept.has(p) || kept.has(topLevelField(p))) : this.propertyList;
     return Array.from(new Set([...this.alwaysInclude, ...chosen])).join(",");
+  }
+
+  /** The selected names plus those the transformations add (computed once per selection). */
+  private withAddedNames(selected: ReadonlySet<string>, config: Config): ReadonlySet<string> {
+    if (this.lastSelection?.selected === selected) return this.lastSelection.kept;
+    const kept = new Set(selected);
+    for (const transformation of this.selectionTransformations) transformation.addTo(kept, config);
+    this.lastSelection = { selected, kept };
+    return kept;
+  }
+}
+
+/**
+ * An AddFields of a JsonSchemaPropertySelector. Airbyte's runtime applies it to the selected
+ * schema properties (name -> schema) and keeps the resulting keys; here the record is the selected
+ * names (each mapped to an empty object: the conditions see names, not schemas), and each field
+ * whose `condition` holds (context: record, path, value, config) adds the first segment of its path.
+ */
+export class SelectedNamesAddFields {
+  constructor(
+    readonly fields: ReadonlyArray<{ path: readonly string[]; value: string }>,
+    readonly condition: string,
+  ) {}
+
+  static from(component: object, where: string): SelectedNamesAddFields {
+    const node = asComponent(component, "AddFields", where);
+    rejectUnread(node, "AddFields", where, ["fields", "condition"]);
+    const condition = optionalString(node, "condition", where) ?? "";
+    if (condition !== "") assertTemplate(condition);
+    if (!Array.isArray(node.fields) || node.fields.length === 0) throw systemError(`Manifest: ${where}.fields must be a non-empty list of AddedFieldDefinition`);
+    const fields = node.fields.map((f: unknown, i) => {
+      const at = `${where}.fields[${i}]`;
+      if (!isNode(f)) throw systemError(`Manifest: ${at} must be an AddedFieldDefinition`);
+      const definition = asComponent(f, "AddedFieldDefinition", at);
+      rejectUnread(definition, "AddedFieldDefinition", at, ["path", "value"]);
+      const path: unknown = definition.path;
+      if (!Array.isArray(path) || path.length === 0 || !path.every((p) => typeof p === "string" && p !== "")) {
+        throw systemError(`Manifest: ${at}.path must be a non-empty list of names`);
+      }
+      if (typeof definition.value !== "string") throw systemError(`Manifest: ${at}.value must be a string`);
+      assertTemplate(definition.value);
+      return { path: path as string[], value: definition.value };
+    });
+    return new SelectedNamesAddFields(fields, condition);
+  }
+
+  addTo(names: Set<string>, config: Config): void {
+    const record: Record<string, unknown> = Object.fromEntries([...names].map((n) => [n, {}]));
+    for (const field of this.fields) {
+      const value = interpolateString(field.value, { record, config });
+      if (this.condition !== "" && !interpolateBoolean(this.condition, { record, path: field.path, value, config })) continue;
+      const name = field.path[0]!;
+      names.add(name);
+      record[name] ??= {};
+    }
   }
 }
 
@@ -165,7 +230,7 @@ export class HttpRequester {
     const query: Record<string, string> = {};
     for (const [key, template] of Object.entries(this.params)) {
       const value =
-        template instanceof QueryProperties ? template.render(this.selectedFields) : interpolateString(template, context);
+        template instanceof QueryProperties ? template.render(this.selectedFields, this.config) : interpolateString(template, context);
       if (value !== "" && value !== "None") query[key] = value;
     }
     Object.assign(query, extra.params, page.params);

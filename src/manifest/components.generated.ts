@@ -6,6 +6,10 @@
  */
 
 /**
+ * A schema type.
+ */
+export type ValueType = "string" | "number" | "integer" | "boolean";
+/**
  * Responsible for normalization according to the schema.
  */
 export type SchemaNormalization = "Default" | "None";
@@ -18,6 +22,8 @@ export type PrimaryKey = string | string[] | string[][];
  * Every supported component, keyed by its `type`.
  */
 export interface ManifestComponents {
+  AddFields: AddFields;
+  AddedFieldDefinition: AddedFieldDefinition;
   ApiKeyAuthenticator: ApiKeyAuthenticator;
   BasicHttpAuthenticator: BasicHttpAuthenticator;
   BearerAuthenticator: BearerAuthenticator;
@@ -64,6 +70,41 @@ export interface ManifestComponents {
   ValidateAdheresToSchema: ValidateAdheresToSchema;
   WaitTimeFromHeader: WaitTimeFromHeader;
   WaitUntilTimeFromHeader: WaitUntilTimeFromHeader;
+}
+/**
+ * Transformation which adds field to an output record.
+ */
+export interface AddFields {
+  type: "AddFields";
+  /**
+   * List of transformations (path and corresponding value) that will be added to the record.
+   */
+  fields: AddedFieldDefinition[];
+  /**
+   * Fields will be added if expression is evaluated to True.
+   */
+  condition?: string;
+  $parameters?: {
+    [k: string]: unknown;
+  };
+}
+/**
+ * Defines the field to add on a record.
+ */
+export interface AddedFieldDefinition {
+  type: "AddedFieldDefinition";
+  /**
+   * List of strings defining the path where to add the value on the record.
+   */
+  path: string[];
+  /**
+   * Value of the new field.
+   */
+  value: string;
+  value_type?: ValueType;
+  $parameters?: {
+    [k: string]: unknown;
+  };
 }
 /**
  * Authenticator for requests authenticated with an API token injected as an HTTP request header.
@@ -584,7 +625,7 @@ export interface DeclarativeStream {
   /**
    * A list of transformations to be applied to each output record.
    */
-  transformations?: OtherComponent[];
+  transformations?: (AddFields | OtherComponent)[];
   /**
    * Array of state migrations to be applied on the input state
    */
@@ -906,7 +947,7 @@ export interface JsonSchemaPropertySelector {
   /**
    * A list of transformations to be applied on the customer configured schema that will be used to filter out unselected fields when specifying query properties for API requests.
    */
-  transformations?: OtherComponent[];
+  transformations?: (AddFields | OtherComponent)[];
   $parameters?: {
     [k: string]: unknown;
   };
@@ -1377,6 +1418,8 @@ export interface StreamGroup {
 
 /** The keys Airbyte's schema defines for each supported component (`type` and `$parameters` included). */
 export const COMPONENT_KEYS = {
+  AddFields: ["$parameters", "condition", "fields", "type"],
+  AddedFieldDefinition: ["$parameters", "path", "type", "value", "value_type"],
   ApiKeyAuthenticator: ["$parameters", "api_token", "header", "inject_into", "type"],
   BasicHttpAuthenticator: ["$parameters", "password", "type", "username"],
   BearerAuthenticator: ["$parameters", "api_token", "type"],
