@@ -25,7 +25,7 @@ import { compile } from "json-schema-to-typescript";
 import { parse as parseYaml } from "yaml";
 import { TYPESCRIPT_OPTIONS, displayPath, findProjectRoot, parseGeneratorArgs, runWhenExecuted } from "./generator-cli.js";
 import { type JsonObject, OasConverter } from "./oas-convert.js";
-import { optFieldPaths, rewriteManifest, rewriteSchemas } from "./opt-fields.js";
+import { optFieldPaths, rewriteManifest, rewritePropertySelectors, rewriteSchemas } from "./opt-fields.js";
 
 export interface StreamDefinition {
   /** Stream name, also the file name (schemas/<stream>.json, test/generated/<stream>.ts). */
@@ -123,7 +123,7 @@ export async function generateFiles(oasPath: string, manifestPath: string = join
     files.push({ dir: "types", name: `${def.stream}.ts`, content: await recordType(def, schema) });
   }
   files.push({ dir: "types", name: "index.ts", content: indexModule() });
-  files.push({ dir: "manifest", name: MANIFEST_FILE, content: rewriteSchemas(rewriteManifest(readFileSync(manifestPath, "utf8"), paths), schemas) });
+  files.push({ dir: "manifest", name: MANIFEST_FILE, content: rewriteSchemas(rewritePropertySelectors(rewriteManifest(readFileSync(manifestPath, "utf8"), paths)), schemas) });
   return files;
 }
 

@@ -167,6 +167,64 @@ export function rewriteManifest(source: string, pathsBySchema: ReadonlyMap<strin
   return out;
 }
 
+/**
+ * The condition of the generated AddFields: a dotted path counts as selected when its top-level
+ * field is (Airbyte's `condition` context holds the field's `path` and the selected properties as
+ * `record`).
+ */
+export const NESTED_PATH_CONDITION = "{{ path[0].split('.')[0] in record }}";
+
+/**
+ * A JsonSchemaPropertySelector, as YAML text starting at its first key, indented `indent` spaces.
+ * Airbyte's runtime keeps a `property_list` entry only when the catalog selects exactly that name,
+ * so without transformations it would never ask for a dotted path (`assignee.name`) and the nested
+ * objects would be missing from its records. One AddFields adds every dotted path of `paths` to the
+ * selected names, each one when its top-level field is selected (NESTED_PATH_CONDITION).
+ */
+export function formatPropertySelector(paths: readonly string[], indent: number): string {
+  const dotted = paths.filter((p) => p.includes("."));
+  const pad = " ".repeat(indent);
+  const lines = ["type: JsonSchemaPropertySelector"];
+  if (dotted.length > 0) {
+    lines.push(`${pad}# Generated (npm run gen:schemas): Airbyte's runtime keeps only exactly selected names;`);
+    lines.push(`${pad}# this keeps the dotted sub-fields of every selected field.`);
+    lines.push(`${pad}transformations:`);
+    lines.push(`${pad}  - type: AddFields`);
+    lines.push(`${pad}    condition: ${JSON.stringify(NESTED_PATH_CONDITION)}`);
+    lines.push(`${pad}    fields:`);
+    for (const path of dotted) lines.push(`${pad}      - { type: AddedFieldDefinition, path: [${JSON.stringify(path)}], value: "selected" }`);
+  }
+  return lines.join("\n");
+}
+
+/**
+ * The manifest text with the JsonSchemaPropertySelector of every QueryProperties under
+ * definitions.streams written for its `property_list` (formatPropertySelector). Only those
+ * selectors change.
+ */
+export function rewritePropertySelectors(source: string): string {
+  const doc = parseDocument(source, { keepSourceTokens: false });
+  if (doc.errors.length > 0) throw new ManifestRewriteError(`manifest: ${doc.errors[0]!.message}`);
+  const selectors: Array<{ node: YAMLMap & ParsedNode; paths: string[] }> = [];
+  for (const slot of propertyListSlots(doc, source)) {
+    const optFields = doc.getIn(["definitions", "streams", slot.where.replace(/^definitions\.streams\./, ""), "retriever", "requester", "request_parameters", "opt_fields"], true);
+    const selector = isMap(optFields) ? optFields.get("property_selector", true) : undefined;
+    if (selector === undefined) continue;
+    if (!isMap(selector) || selector.range === undefined || selector.range === null) {
+      throw new ManifestRewriteError(`${slot.where}: opt_fields.property_selector must be a mapping`);
+    }
+    selectors.push({ node: selector as YAMLMap & ParsedNode, paths: (slot.node.toJSON() as unknown[]).map(String) });
+  }
+  let out = source;
+  for (const { node, paths } of selectors.sort((a, b) => b.node.range[0] - a.node.range[0])) {
+    const [start, end] = node.range;
+    const indent = start - (source.lastIndexOf("\n", start) + 1);
+    const tail = /\n*$/.exec(source.slice(start, end))![0];
+    out = `${out.slice(0, start)}${formatPropertySelector(paths, indent)}${tail}${out.slice(end)}`;
+  }
+  return out;
+}
+
 /** The comment above the manifest's top-level `schemas` (written with it). */
 export const SCHEMAS_HEADER = [
   "# --- stream schemas ------------------------------------------------------------------------",

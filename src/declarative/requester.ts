@@ -29,6 +29,7 @@ import {
 } from "./node.js";
 import type { PageRequest } from "./paginator.js";
 import type { RequestParts } from "./request-option.js";
+import { type RecordTransformation, buildTransformations } from "./transformations.js";
 
 export interface BuiltRequest {
   url: string;
@@ -41,12 +42,17 @@ export interface BuiltRequest {
  * catalog are asked for (plus `always_include_properties`). A catalog selects top-level fields,
  * and an entry of the list may be a dotted path into one (`assignee.name`): it is kept when its
  * first segment is selected, so narrowing the columns never drops the sub-fields of a kept one.
+ * The selector's `transformations` (AddFields) add names to the selected set first, as in
+ * Airbyte's runtime, whose own rule keeps only entries selected by their exact name.
  */
 export class QueryProperties {
+  private lastSelection: { selected: ReadonlySet<string> | undefined; text: string } | undefined;
+
   constructor(
     readonly propertyList: string[],
     readonly alwaysInclude: string[],
     readonly selectable: boolean,
+    readonly selectionTransformations: readonly RecordTransformation[] = [],
   ) {}
 
   static from(component: object, where: string): QueryProperties {
@@ -66,22 +72,39 @@ export class QueryProperties {
         throw systemError(`Manifest: ${where}.property_selector must be a JsonSchemaPropertySelector`);
       }
       const at = `${where}.property_selector`;
-      rejectUnread(asComponent(selector, "JsonSchemaPropertySelector", at), "JsonSchemaPropertySelector", at, []);
+      const node = asComponent(selector, "JsonSchemaPropertySelector", at);
+      rejectUnread(node, "JsonSchemaPropertySelector", at, ["transformations"]);
+      const transformations = buildTransformations(node.transformations, `${at}.transformations`);
+      return new QueryProperties(list, always, true, transformations);
     }
-    return new QueryProperties(list, always, selector !== undefined);
+    return new QueryProperties(list, always, false);
   }
 
-  /** The last selection rendered and its text (a requester renders the same selection for every request). */
-  private rendered: { selected: ReadonlySet<string> | undefined; text: string } | undefined;
-
-  render(selected: ReadonlySet<string> | undefined): string {
-    if (this.rendered && this.rendered.selected === selected) return this.rendered.text;
-    const chosen = this.selectable && selected ? this.propertyList.filter((p) => selected.has(topLevelField(p))) : this.propertyList;
+  /**
+   * The parameter's value for the selected top-level fields (undefined: no catalog, every
+   * property); a requester renders the same selection for every request, so the last is kept.
+   */
+  render(selected: ReadonlySet<string> | undefined, config: Config = {}): string {
+    if (this.lastSelection && this.lastSelection.selected === selected) return this.lastSelection.text;
+    const kept = this.selectable && selected ? this.withAddedNames(selected, config) : undefined;
+    const chosen = kept ? this.propertyList.filter((p) => kept.has(p) || kept.has(topLevelField(p))) : this.propertyList;
     const text = Array.from(new Set([...this.alwaysInclude, ...chosen])).join(",");
-    this.rendered = { selected, text };
+    this.lastSelection = { selected, text };
     return text;
   }
+
+  /**
+   * The selected names plus those the selector's transformations add. As in Airbyte's runtime,
+   * they run on a record of the selected names (each mapped to an empty object here: conditions
+   * see names, not schemas), and its keys afterwards are the kept names.
+   */
+  private withAddedNames(selected: ReadonlySet<string>, config: Config): ReadonlySet<string> {
+    const record: Record<string, unknown> = Object.fromEntries([...selected].map((name) => [name, {}]));
+    for (const transform of this.selectionTransformations) transform(record, { config });
+    return new Set(Object.keys(record));
+  }
 }
+
 
 /** The top-level field of a property path (`assignee.name` -> `assignee`). */
 export function topLevelField(path: string): string {
@@ -171,7 +194,7 @@ export class HttpRequester {
     const query: Record<string, string> = {};
     for (const [key, template] of Object.entries(this.params)) {
       const value =
-        template instanceof QueryProperties ? template.render(this.selectedFields) : interpolateString(template, context);
+        template instanceof QueryProperties ? template.render(this.selectedFields, this.config) : interpolateString(template, context);
       if (value !== "" && value !== "None") query[key] = value;
     }
     Object.assign(query, extra.params, page.params);

@@ -6,11 +6,12 @@
  * partition (`stream_partition`, `stream_slice`), then cast like Airbyte's literal evaluation
  * (`"12"` becomes 12); with a `value_type`, a cast to another type keeps the rendered text (so a
  * numeric id stays a string under `value_type: string`). The value is set at `path`, creating the
- * objects on the way.
+ * objects on the way. With a `condition` (a template that sees `value` and `path` besides the
+ * record), a field is added only where the condition holds.
  */
 import { systemError } from "../errors.js";
 import type { AddFields, AddedFieldDefinition, ValueType } from "../manifest/components.generated.js";
-import { type InterpolationContext, assertTemplate, literalEval, render } from "../manifest/interpolation.js";
+import { type InterpolationContext, assertTemplate, interpolateBoolean, literalEval, render } from "../manifest/interpolation.js";
 import { type Registry, asComponent, buildWith, isNode, rejectUnread } from "./node.js";
 import type { ApiRecord } from "./record-selector.js";
 
@@ -75,13 +76,20 @@ function setAt(record: ApiRecord, path: readonly string[], value: unknown): void
 }
 
 function addFields(node: AddFields, where: string): RecordTransformation {
-  rejectUnread(node, "AddFields", where, ["fields"]);
+  rejectUnread(node, "AddFields", where, ["fields", "condition"]);
   const raw: unknown = node.fields;
   if (!Array.isArray(raw) || raw.length === 0) throw systemError(`Manifest: ${where}.fields must be a non-empty list`);
   const fields = raw.map((f, i) => addedField(f, `${where}.fields[${i}]`));
+  const condition: unknown = node.condition ?? "";
+  if (typeof condition !== "string") throw systemError(`Manifest: ${where}.condition must be a string (a template)`);
+  if (condition !== "") assertTemplate(condition);
   return (record, context) => {
     const scope = { ...context, record };
-    for (const field of fields) setAt(record, field.path, castValue(render(field.value, scope), field.valueType));
+    for (const field of fields) {
+      const value = castValue(render(field.value, scope), field.valueType);
+      if (condition !== "" && !interpolateBoolean(condition, { ...scope, value, path: field.path })) continue;
+      setAt(record, field.path, value);
+    }
   };
 }
 

@@ -7,7 +7,8 @@
  * template (the library's own AST, so parsing and precedence are the library's) into closures over
  * plain JavaScript values, with the library's semantics for what it covers:
  *   - text, identifiers, string / integer / non-integral float / list / string-keyed dict literals;
- *   - attribute and subscript chains (`a.b`, `a['b']`, `a[0]`, `list.length`) and `dict.get(k[, d])`;
+ *   - attribute and subscript chains (`a.b`, `a['b']`, `a[0]`, `list.length`), `dict.get(k[, d])`
+ *     and `str.split(sep)`;
  *   - `not`, `and` / `or` (which give an operand, as in Python), `==`, `!=`, `<`, `<=`, `>`, `>=`,
  *     `in`, `not in`, `+` (strings, integers) and `~`;
  *   - `x if c else y`, `x if c`, and the `replace` filter.
@@ -126,6 +127,12 @@ function dictGet(object: unknown, args: readonly unknown[]): unknown {
   if (typeof key !== "string") return notCompiled();
   if (hasOwn(object, key)) return object[key];
   return args.length > 1 ? args[1] : null;
+}
+
+/** `str.split(sep)` with a non-empty separator; anything else (whitespace splitting, maxsplit, not a string) is the library's. */
+function splitText(text: unknown, separator: unknown): unknown {
+  if (typeof text !== "string" || typeof separator !== "string" || separator === "") return notCompiled();
+  return text.split(separator);
 }
 
 /** `==` in the library: JavaScript's loose equality of the values (None is undefined there). */
@@ -302,8 +309,15 @@ class Compiler {
       if (arg.type === "KeywordArgumentExpression" || arg.type.includes("Spread")) throw new Unsupported(arg.type);
       return this.expression(arg);
     });
-    const isGet = callee.type === "MemberExpression" && !callee.computed && callee.property?.type === "Identifier" && callee.property.value === "get";
-    if (!isGet || args.length < 1 || args.length > 2) throw new Unsupported("call");
+    const method = callee.type === "MemberExpression" && !callee.computed && callee.property?.type === "Identifier" ? callee.property.value : undefined;
+    if (method === "split" && args.length === 1) {
+      const text = this.expression(node(callee.object));
+      return (c) => {
+        const separator = args[0]!(c);
+        return splitText(text(c), separator);
+      };
+    }
+    if (method !== "get" || args.length < 1 || args.length > 2) throw new Unsupported("call");
     const object = this.expression(node(callee.object));
     // The library evaluates the arguments before the callee.
     return (c) => {

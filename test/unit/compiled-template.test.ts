@@ -110,12 +110,14 @@ const POOLS: Record<string, unknown[]> = {
   stream_partition: [...PARTITIONS, MISSING],
   stream_slice: [...PARTITIONS, MISSING],
   headers: [{ location: "http://elsewhere/" }, {}, { location: "" }, MISSING],
+  // An AddFields condition's field path (the selector's AddFields: one dotted name).
+  path: [["assignee.name"], ["name"], ["a", "b"], [], MISSING],
 };
 
 function contexts(count: number, seed: number): Array<Record<string, unknown>> {
   const next = random(seed);
   const pick = (pool: unknown[]): unknown => pool[Math.floor(next() * pool.length)];
-  const names = [...Object.keys(POOLS), "x", "y", "z", "client_id_value", "client_id_param", "redirect_uri_value", "auth_code_value"];
+  const names = [...Object.keys(POOLS), "value", "x", "y", "z", "client_id_value", "client_id_param", "redirect_uri_value", "auth_code_value"];
   const out: Array<Record<string, unknown>> = [];
   for (let i = 0; i < count; i++) {
     const context: Record<string, unknown> = {};
@@ -198,6 +200,12 @@ const EDGE_CASES = [
   "{{ (x or 'a/b') | replace('/', '-') }}",
   "{{ x | replace('', '-') }}",
   "{{ x | upper }}",
+  "{{ x.split('.') }}",
+  "{{ x.split('.')[0] }}",
+  "{{ x.split('.')[0] in y }}",
+  "{{ x.split('') }}",
+  "{{ x.split() }}",
+  "{{ x.split(y) }}",
   "{{ 1.5 }}",
   "{{ 2.0 }}",
   "{{ 3 }}",

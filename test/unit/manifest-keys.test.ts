@@ -62,15 +62,11 @@ describe("keys the runtime does not implement", () => {
     expect(buildStream(stream({ state_migrations: [] }), "streams[0]", {}, ".").name).toBe("things");
   });
 
-  it("rejects request bodies, record transformations other than AddFields, AddFields conditions and schema normalization", () => {
+  it("rejects request bodies, record transformations other than AddFields and schema normalization", () => {
     const requester = { type: "HttpRequester", url_base: "https://example.com", request_body_json: { a: 1 } };
     expect(() => new HttpRequester(requester, "r", {})).toThrow(/^Manifest: r\.request_body_json is not supported/);
     expect(() => buildStream(stream({ transformations: [{ type: "RemoveFields", field_pointers: [["a"]] }] }), "streams[0]", {}, ".")).toThrow(
       /^Manifest: streams\[0\] \(things\)\.transformations\[0\] uses component type RemoveFields, which this runtime does not support \(supported here: AddFields\)/,
-    );
-    const conditional = { type: "AddFields", condition: "{{ true }}", fields: [{ type: "AddedFieldDefinition", path: ["a"], value: "1" }] };
-    expect(() => buildStream(stream({ transformations: [conditional] }), "streams[0]", {}, ".")).toThrow(
-      /^Manifest: streams\[0\] \(things\)\.transformations\[0\]\.condition is not supported/,
     );
     const selector = { type: "RecordSelector", extractor: { type: "DpathExtractor", field_path: [] }, schema_normalization: "Default" };
     expect(() => RecordSelector.from(selector, "sel", {})).toThrow(/sel\.schema_normalization is not supported/);

@@ -42,6 +42,15 @@ describe("AddFields", () => {
     expect(castValue("True", "boolean")).toBe(true);
   });
 
+  it("adds a field only where its condition holds; the condition sees the value and the path", () => {
+    const transformations = buildTransformations(
+      [{ type: "AddFields", condition: "{{ path[0] != 'b' and value != 'skip' and record.gid == '7' }}", fields: [field(["a"], "x"), field(["b"], "y"), field(["c"], "skip")] }],
+      "t",
+    );
+    expect(transformRecords([{ gid: "7" }, { gid: "8" }], transformations, context)).toEqual([{ gid: "7", a: "x" }, { gid: "8" }]);
+    expect(() => buildTransformations([{ type: "AddFields", condition: 3, fields: [field(["a"], "x")] }], "t")).toThrow(/t\[0\]\.condition must be a string/);
+  });
+
   it("refuses a field without a path or with a non-string value", () => {
     expect(() => buildTransformations([{ type: "AddFields", fields: [field([], "x")] }], "t")).toThrow(/t\[0\]\.fields\[0\]\.path must be a non-empty list/);
     expect(() => buildTransformations([{ type: "AddFields", fields: [{ type: "AddedFieldDefinition", path: ["a"], value: 3 }] }], "t")).toThrow(/value must be a string/);
