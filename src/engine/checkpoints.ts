@@ -110,22 +110,38 @@ export class CheckpointTracker {
   /** A resumable full-refresh partition and everything under it are emitted: checkpoint the list. */
   private async fullRefreshPartitionDone(waiter: FullRefreshPartition): Promise<void> {
     const { run } = waiter;
+    run.openPartitions--;
+    run.emitted?.drop(waiter.partition);
     // A finished stream has sent its final "no position" state: nothing may follow it.
-    if (waiter.failed || run.failure || run.done || this.halted() || !run.fullRefresh) return;
-    if (run.fullRefresh.markComplete(waiter.partition) && this.due(run)) await this.emitter.state(run.name, run.fullRefresh.snapshot());
+    const settled = !waiter.failed && !run.failure && !run.done && !this.halted() && run.resumable !== undefined;
+    if (settled && run.resumable!.markComplete(waiter.partition) && this.due(run)) await this.emitter.state(run.name, fullRefreshState(run));
+    await this.finish(run);
   }
 
   /** A page of a leaf full-refresh partition is emitted: the partition may resume after it. */
   async fullRefreshPage(run: StreamRun, partition: Slice, next: string): Promise<void> {
-    if (run.failure || run.done || this.halted() || !run.fullRefresh) return;
-    if (run.fullRefresh.pageDone(partition, next) && this.due(run)) await this.emitter.state(run.name, run.fullRefresh.snapshot());
+    if (run.failure || run.done || this.halted() || !run.resumable) return;
+    if (run.resumable.pageDone(partition, next) && this.due(run)) await this.emitter.state(run.name, fullRefreshState(run));
+  }
+
+  /**
+   * A page of a stream with children is emitted: its state may list those records now (so a
+   * resumed sync does not emit them again while it reads their partition for the children).
+   */
+  async recordsEmitted(run: StreamRun): Promise<void> {
+    if (run.incremental) return this.checkpoint(run, false);
+    if (run.failure || run.done || this.halted() || !run.resumable || !this.due(run)) return;
+    await this.emitter.state(run.name, fullRefreshState(run));
   }
 
   private async partitionDone(progress: PartitionProgress): Promise<void> {
     progress.run.openPartitions--;
+    progress.run.emitted?.drop(progress.partition);
     if (!progress.failed && !progress.run.failure && !this.halted()) {
       const extra: Record<string, string> = progress.feed?.token ? { sync: progress.feed.token } : {};
       progress.run.cursorState!.complete(progress.partition, progress.start, progress.latest, extra);
+      // A child stream with a global cursor lists the partitions it completed (until it finishes).
+      progress.run.resumable?.markComplete(progress.partition);
       // The stream and every incremental consumer that keeps its position as parent_state.
       for (const run of [progress.run, ...progress.run.descendants()]) await this.checkpoint(run, false);
     }
@@ -133,9 +149,17 @@ export class CheckpointTracker {
   }
 }
 
+/** A resumable full-refresh stream's checkpoint: its complete partitions and the records of open ones. */
+function fullRefreshState(run: StreamRun): StateBlob {
+  return { ...run.resumable!.snapshot(), ...run.emitted?.snapshot() };
+}
+
 /** An incremental stream's state: its own positions, plus those of ancestors read from positions. */
 export function stateOf(run: StreamRun): StateBlob {
   const own = run.cursorState?.snapshot() ?? {};
+  // A finished stream's partitions are read again by the next sync: no list then.
+  if (run.resumable && !run.done) Object.assign(own, run.resumable.incrementalSnapshot());
+  if (run.emitted && !run.done) Object.assign(own, run.emitted.snapshot());
   const parentState: Record<string, StateBlob> = {};
   for (const ancestor of run.ancestors()) {
     if (ancestor.cursorState) parentState[ancestor.name] = ancestor.cursorState.snapshot();

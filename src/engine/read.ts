@@ -147,18 +147,22 @@ class ReadLoop {
   }
 
   /** A new partition of `run`; incremental ones start at their saved position (feed first). */
-  private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, parentWaiters: Waiter[]): void {
+  private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, parentWaiters: Waiter[], reread = false): void {
     run.skips.partitions++;
     const partition = partitionOf(slice);
-    // A resumed full refresh: a partition emitted before is not emitted again (nor read at all,
-    // unless children need its records).
-    const quiet = run.fullRefresh?.isComplete(partition) ?? false;
+    // A resumed sync: a partition the interrupted one completed is not emitted again (nor read at
+    // all, unless children need its records). A re-read the change feed asks for is read anew.
+    const quiet = !reread && (run.resumable?.isComplete(partition) ?? false);
     if (quiet && run.children.length === 0) return;
-    const waiters = run.fullRefresh && !quiet ? [...parentWaiters, { kind: "full" as const, run, partition, outstanding: 0, failed: false }] : parentWaiters;
+    const fullRefresh = run.incremental ? undefined : run.resumable;
+    // A resumable full-refresh partition is open until everything read because of it is emitted:
+    // the stream finishes (its state says "no position") only then.
+    if (fullRefresh && !quiet) run.openPartitions++;
+    const waiters = fullRefresh && !quiet ? [...parentWaiters, { kind: "full" as const, run, partition, outstanding: 0, failed: false }] : parentWaiters;
     const cursor = run.def.cursor;
     if (!run.cursorState || !cursor) {
       // A leaf full-refresh partition a previous sync left part-read continues from its next page.
-      const token = run.children.length === 0 ? run.fullRefresh?.resumeToken(partition) : undefined;
+      const token = run.children.length === 0 ? fullRefresh?.resumeToken(partition) : undefined;
       this.schedule({ run, slice, extra, waiters, quiet, token });
       return;
     }
@@ -232,7 +236,7 @@ class ReadLoop {
       }
       const extra = emptyParts();
       link.requestOption?.inject(extra, partitionValue);
-      this.schedulePartition(child, childSlice, extra, waiters);
+      this.schedulePartition(child, childSlice, extra, waiters, onlyStreams !== undefined);
     }
   }
 
@@ -276,7 +280,7 @@ class ReadLoop {
     if (outcome.kind === "ignored") return this.skip(item, outcome.reason);
     if (outcome.kind === "reset") return this.restart(item, outcome.reason);
     await this.processPage(item, outcome.records, outcome.next);
-    if (typeof outcome.next === "string" && item.run.fullRefresh && item.run.children.length === 0 && !item.progress) {
+    if (typeof outcome.next === "string" && item.run.resumable && item.run.children.length === 0 && !item.progress) {
       await this.tracker.fullRefreshPage(item.run, partitionOf(item.slice), outcome.next);
     }
     if (outcome.next !== undefined) return this.nextPage(item, outcome.next);
@@ -328,6 +332,8 @@ class ReadLoop {
     // A listing page of an incremental partition: what it fans out is awaited by its page mark.
     const mark = this.pageMark(item, next);
     const waiters = mark ? [...item.waiters, mark] : item.waiters;
+    const partition = partitionOf(item.slice);
+    const emitted = item.quiet ? undefined : run.emitted;
     for (const record of records) {
       if (progress && cursor) {
         const value = cursor.parse(record[cursor.cursorField]);
@@ -336,10 +342,28 @@ class ReadLoop {
         const key = primaryKeyOf(run.def, record);
         if (progress.feed && key !== undefined) progress.feed.listed.add(key);
       }
-      if (!(await this.emitRecord(run, record, item.quiet))) continue;
+      if (!(await this.emitRecord(run, record, item.quiet || this.emittedBefore(run, record)))) continue;
+      const key = emitted && primaryKeyOf(run.def, record);
+      if (key) emitted!.add(partition, key, cursor ? String(record[cursor.cursorField] ?? "") : "");
       if (run.children.length) this.fanOut(run, record, item.slice, waiters, fullRead ? undefined : progress?.start);
     }
+    if (emitted) await this.tracker.recordsEmitted(run);
     if (mark) await this.tracker.seal(mark);
+  }
+
+  /**
+   * True for a record the interrupted sync this one resumes had emitted, in a partition it did
+   * not complete, unless its cursor moved since (then it changed and is emitted again).
+   */
+  private emittedBefore(run: StreamRun, record: ApiRecord): boolean {
+    const key = run.emitted && primaryKeyOf(run.def, record);
+    const before = key ? run.emitted!.emittedBefore(key) : undefined;
+    if (before === undefined) return false;
+    const cursor = run.def.cursor;
+    if (!cursor || before === "") return true;
+    const now = cursor.parse(record[cursor.cursorField]);
+    const then = cursor.parse(before);
+    return !(now && then && now > then);
   }
 
   /** The mark of an incremental listing page (undefined where mid-partition resume is off). */

@@ -245,8 +245,11 @@ describe("resumable full refresh", () => {
     const w = world();
     const first = await runEngine(MANIFEST, api(w), { selected, concurrency: 1 });
     const itemStates = first.emitter.messages.map((m, i) => [m, i] as const).filter(([m]) => m.type === "state" && m.stream === "items");
-    // The first checkpoint lists one complete folder; the last says "no position" again.
-    expect(itemStates[0]![0]).toMatchObject({ state: { states: [{ cursor: { __ab_full_refresh_sync_complete: true } }] } });
+    // Checkpoints list the items emitted in open folders, then complete folders; the last says
+    // "no position" again.
+    expect(itemStates[0]![0]).toMatchObject({ state: { states: [], emitted_keys: { i1: "2024-01-01T00:00:00Z" } } });
+    const firstComplete = itemStates.find(([m]) => m.type === "state" && (m.state.states as unknown[] | undefined)?.length);
+    expect(firstComplete![0]).toMatchObject({ state: { states: [{ cursor: { __ab_full_refresh_sync_complete: true } }] } });
     expect(itemStates.at(-1)![0]).toMatchObject({ state: { __ab_no_cursor_state_message: true } });
     for (const [, cut] of itemStates.slice(0, -1)) {
       const states = statesAt(first, cut + 1);
@@ -305,5 +308,49 @@ describe("resumable full refresh", () => {
     // Meltano hands the last state to the next run: after a finished sync, that reads in full.
     const third = await runEngine(MANIFEST, api(w), { selected: ["tags"], states: { tags: second.emitter.states("tags").at(-1)! } });
     expect(ids(third.emitter.records("tags"))).toEqual(ids(first.emitter.records("tags")));
+  });
+});
+
+describe("resuming incremental children", () => {
+  const selected = ["items", "notes"];
+  const lastStates = (run: EngineRun, upTo: number): Record<string, Blob> => {
+    const out: Record<string, Blob> = {};
+    for (const m of run.emitter.messages.slice(0, upTo)) if (m.type === "state") out[m.stream] = m.state;
+    return out;
+  };
+
+  it("a sync cut after any STATE resumes without loss, reads no completed child partition again and re-emits no parent record it listed", async () => {
+    const w = world();
+    const first = await runEngine(MANIFEST, api(w), { selected, incremental: selected, concurrency: 1 });
+    const cuts = first.emitter.messages.flatMap((m, i) => (m.type === "state" ? [i] : []));
+    let listed = 0;
+    for (const cut of cuts) {
+      const states = lastStates(first, cut + 1);
+      const second = await runEngine(MANIFEST, api(w), { selected, incremental: selected, states, concurrency: 1 });
+      expect(second.result.failures).toEqual([]);
+      for (const stream of selected) {
+        const before = first.emitter.messages.slice(0, cut + 1).flatMap((m) => (m.type === "record" && m.stream === stream ? [String(m.data.id)] : []));
+        expect([...new Set([...before, ...ids(second.emitter.records(stream))])].sort(), `${stream}: nothing lost (cut ${cut})`).toEqual(ids(first.emitter.records(stream)));
+      }
+      const completed = ((states.notes?.completed_partitions as Array<{ partition: { item_id: string } }>) ?? []).map((e) => e.partition.item_id);
+      for (const item of completed) expect(second.http.count(`/items/${item}/notes`), `${item}'s notes, complete before the cut`).toBe(0);
+      const emitted = Object.keys((states.items?.emitted_keys as Blob | undefined) ?? {});
+      for (const item of emitted) expect(ids(second.emitter.records("items")), `${item} listed as emitted`).not.toContain(item);
+      listed += completed.length + emitted.length;
+      // A finished stream's state lists nothing: the next sync reads what changed in full.
+      expect(Object.keys(second.emitter.states("notes").at(-1)!).sort()).toEqual(["parent_state", "updated"]);
+      expect(second.emitter.states("items").at(-1)!.emitted_keys).toBeUndefined();
+    }
+    expect(listed, "cuts with listed partitions and keys").toBeGreaterThan(0);
+  });
+
+  it("a listed parent record whose cursor moved since is emitted again (it changed)", async () => {
+    const w = world();
+    const first = await runEngine(MANIFEST, api(w), { selected, incremental: selected, concurrency: 1 });
+    const cut = first.emitter.messages.findIndex((m) => m.type === "state" && m.stream === "items" && JSON.stringify(m.state).includes('"emitted_keys":{"i1"'));
+    expect(cut).toBeGreaterThan(0);
+    w.items.f1![0] = { id: "i1", updated: "2024-06-01T00:00:00Z" };
+    const second = await runEngine(MANIFEST, api(w), { selected, incremental: selected, states: lastStates(first, cut + 1), concurrency: 1 });
+    expect(second.emitter.records("items").find((r) => r.id === "i1")).toEqual({ id: "i1", updated: "2024-06-01T00:00:00Z" });
   });
 });
