@@ -54,6 +54,17 @@ export class CheckpointTracker {
     await this.emitter.state(run.name, stateOf(run));
   }
 
+  /**
+   * `run`'s position moved: the states of every incremental consumer that keeps it as
+   * parent_state go out first, then `run`'s own. A sync killed between them resumes from the
+   * oldest position, which is then `run`'s own state, and that one still lists the records it
+   * emitted in the partition (so they are not emitted again).
+   */
+  private async checkpointWithConsumers(run: StreamRun): Promise<void> {
+    for (const consumer of run.descendants()) await this.checkpoint(consumer, false);
+    await this.checkpoint(run, false);
+  }
+
   /** True (and the clock of `run`'s checkpoints restarted) when a checkpoint may go out now. */
   private due(run: StreamRun): boolean {
     const now = Date.now();
@@ -104,7 +115,7 @@ export class CheckpointTracker {
     }
     if (!resume || progress.noResume || progress.failed || progress.run.failure || this.halted()) return;
     progress.run.cursorState!.inProgress(progress.partition, progress.saved, resume);
-    for (const run of [progress.run, ...progress.run.descendants()]) await this.checkpoint(run, false);
+    await this.checkpointWithConsumers(progress.run);
   }
 
   /** A resumable full-refresh partition and everything under it are emitted: checkpoint the list. */
@@ -136,14 +147,15 @@ export class CheckpointTracker {
 
   private async partitionDone(progress: PartitionProgress): Promise<void> {
     progress.run.openPartitions--;
-    progress.run.emitted?.drop(progress.partition);
+    const cursor = progress.run.def.cursor!;
+    const at = progress.latest?.getTime();
+    progress.run.emitted?.drop(progress.partition, (value) => at !== undefined && cursor.parse(value)?.getTime() === at);
     if (!progress.failed && !progress.run.failure && !this.halted()) {
       const extra: Record<string, string> = progress.feed?.token ? { sync: progress.feed.token } : {};
       progress.run.cursorState!.complete(progress.partition, progress.start, progress.latest, extra);
       // A child stream with a global cursor lists the partitions it completed (until it finishes).
       progress.run.resumable?.markComplete(progress.partition);
-      // The stream and every incremental consumer that keeps its position as parent_state.
-      for (const run of [progress.run, ...progress.run.descendants()]) await this.checkpoint(run, false);
+      await this.checkpointWithConsumers(progress.run);
     }
     await this.finish(progress.run);
   }

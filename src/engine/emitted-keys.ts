@@ -8,7 +8,8 @@
  * A sync killed while such a partition is open resumes by reading it again (its children need
  * its records), but it does not emit those records a second time: a record whose key is listed
  * counts as emitted, unless its cursor moved since (it changed: the new version is emitted). A
- * partition's keys leave the list when it completes, and a finished stream lists none, so the
+ * partition's keys leave the list when it completes (but those at its new position, which a
+ * resumed sync reads again), and a finished stream lists none, so the
  * list holds at most the records of the partitions in flight (and at most MAX_EMITTED_KEYS:
  * past that no more keys are noted, and a resumed sync emits the others again).
  */
@@ -47,11 +48,21 @@ export class EmittedKeys {
     this.size++;
   }
 
-  /** `partition` is complete: its records need not be listed any more. */
-  drop(partition: Slice): void {
+  /**
+   * `partition` is complete: its records need not be listed any more, except those `keep` picks
+   * (an incremental partition keeps the records at its new position, which a resumed sync reads
+   * again because the cursor is inclusive).
+   */
+  drop(partition: Slice, keep?: (cursorValue: string) => boolean): void {
     const id = partitionKey(partition);
-    this.size -= this.open.get(id)?.size ?? 0;
-    this.open.delete(id);
+    const keys = this.open.get(id);
+    if (!keys) return;
+    for (const [key, value] of keys) {
+      if (keep?.(value)) continue;
+      keys.delete(key);
+      this.size--;
+    }
+    if (keys.size === 0) this.open.delete(id);
   }
 
   /** What the stream's state adds: the keys of its open partitions, if any. */

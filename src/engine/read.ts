@@ -342,9 +342,12 @@ class ReadLoop {
         const key = primaryKeyOf(run.def, record);
         if (progress.feed && key !== undefined) progress.feed.listed.add(key);
       }
-      if (!(await this.emitRecord(run, record, item.quiet || this.emittedBefore(run, record)))) continue;
+      const fresh = await this.emitRecord(run, record, item.quiet || this.emittedBefore(run, record));
+      // Listed in this partition even when another partition emitted it: it may be the record
+      // at this partition's position, which a resumed sync reads again.
       const key = emitted && primaryKeyOf(run.def, record);
       if (key) emitted!.add(partition, key, cursor ? String(record[cursor.cursorField] ?? "") : "");
+      if (!fresh) continue;
       if (run.children.length) this.fanOut(run, record, item.slice, waiters, fullRead ? undefined : progress?.start);
     }
     if (emitted) await this.tracker.recordsEmitted(run);

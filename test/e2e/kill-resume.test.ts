@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../integration_tests/simulator/index.js";
 import { AIRBYTE_BIN, type AirbyteMessage, patConfig, runAirbyte, runUntilKilled, tempDir, writeJson } from "../helpers/cli.js";
 import { applyToTable, mixedCatalog, stateFileOf } from "../helpers/sync.js";
-import { duplicateBound, isFinishedFullRefresh, kindOf, pagesInFlightBound, partitionPositions } from "./resume-bound.js";
+import { duplicateBound, isFinishedFullRefresh, isMultiHomed, kindOf, pagesInFlightBound, partitionPositions } from "./resume-bound.js";
 
 const WORKERS = 4;
 const STREAMS = ["projects", "tasks", "subtasks", "stories", "attachments", "status_updates"];
@@ -95,7 +95,8 @@ async function checkResume(baseState: unknown[] | undefined, base: AirbyteMessag
       }),
     );
     const finishedRecords = partial.filter((m) => m.type === "RECORD" && finished.has(m.record!.stream)).length;
-    const bound = duplicateBound({ kinds, workers: WORKERS, partitionPositions: partitionPositions(blobs), finishedRecords });
+    const multiHomed = partial.filter((m) => m.type === "RECORD" && isMultiHomed(m.record!.stream, m.record!.data)).length;
+    const bound = duplicateBound({ kinds, workers: WORKERS, partitionPositions: partitionPositions(blobs), finishedRecords, multiHomed });
     const duplicates = reportDuplicates(`kill at line ${killAfter} of ${total}${baseState ? " (incremental)" : ""}`, [partial, resumed.messages], bound);
     for (const stream of CHECKED) {
       const table = new Map<string, Record<string, unknown>>();
@@ -106,7 +107,12 @@ async function checkResume(baseState: unknown[] | undefined, base: AirbyteMessag
       expect(missing, `${stream}: lost after a kill at line ${killAfter}`).toEqual([]);
       for (const [gid, record] of truth) expect(table.get(gid), `${stream} ${gid} after a kill at line ${killAfter}`).toEqual(record);
     }
-    expect(duplicates, `duplicates after a kill at line ${killAfter}: at most the pages in flight`).toBeLessThanOrEqual(pagesInFlightBound(WORKERS));
+    // A first sync re-emits at most what was in flight at the kill (as the output shows it). After
+    // mutations, the change feed also asks for the children of changed records again, and a
+    // resumed sync cannot tell a change it handled before the kill from one made after it: those
+    // partitions are read again, so only the pages-in-flight bound of the workers holds.
+    const limit = baseState === undefined ? bound : pagesInFlightBound(WORKERS);
+    expect(duplicates, `duplicates after a kill at line ${killAfter}: at most the pages in flight`).toBeLessThanOrEqual(limit);
   }
 }
 

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../integration_tests/simulator/index.js";
 import { patConfig, runUntilKilled, tempDir, writeJson } from "../helpers/cli.js";
 import { TAP_BIN, runTap } from "../helpers/singer.js";
-import { duplicateBound, isFinishedFullRefresh, kindOf, pagesInFlightBound, partitionPositions } from "../e2e/resume-bound.js";
+import { duplicateBound, isFinishedFullRefresh, isMultiHomed, kindOf, pagesInFlightBound, partitionPositions } from "../e2e/resume-bound.js";
 
 const WORKERS = 4;
 const STREAMS = ["tasks", "subtasks", "stories", "attachments"];
@@ -95,7 +95,8 @@ async function checkKills(baseState: unknown, base: SingerMessage[], total: numb
     const resumeFrom = (kept.state ?? baseState) as { bookmarks?: Record<string, unknown> } | undefined;
     const bookmarks = resumeFrom?.bookmarks ?? {};
     const finishedRecords = kept.records.filter((m) => isFinishedFullRefresh(bookmarks[m.stream!])).length;
-    const bound = duplicateBound({ kinds, workers: WORKERS, partitionPositions: partitionPositions(Object.values(bookmarks)), finishedRecords });
+    const multiHomed = kept.records.filter((m) => isMultiHomed(m.stream, m.record)).length;
+    const bound = duplicateBound({ kinds, workers: WORKERS, partitionPositions: partitionPositions(Object.values(bookmarks)), finishedRecords, multiHomed });
     console.log(
       `tap kill at line ${killAfter} of ${total}${baseState ? " (incremental)" : ""}: ${emitted.length} records emitted for ${distinct.size} distinct, ${duplicates} duplicates (in-flight estimate from the output ${bound})`,
     );
@@ -104,7 +105,12 @@ async function checkKills(baseState: unknown, base: SingerMessage[], total: numb
     apply(tables, kept.records);
     apply(tables, resumed.messages);
     expectGroundTruth(tables, `a kill at line ${killAfter} of ${total}`);
-    expect(duplicates, `duplicates after a kill at line ${killAfter}: at most the pages in flight`).toBeLessThanOrEqual(pagesInFlightBound(WORKERS));
+    // A first sync re-emits at most what was in flight at the kill (as the output shows it). After
+    // mutations, the change feed also asks for the children of changed records again, and a
+    // resumed sync cannot tell a change it handled before the kill from one made after it: those
+    // partitions are read again, so only the pages-in-flight bound of the workers holds.
+    const limit = baseState === undefined ? bound : pagesInFlightBound(WORKERS);
+    expect(duplicates, `duplicates after a kill at line ${killAfter}: at most the pages in flight`).toBeLessThanOrEqual(limit);
   }
 }
 
