@@ -6,14 +6,18 @@
  * finished; then its final STATE and COMPLETE status go out, after all its records. A failed
  * stream, or a sync that hit a fatal error, vouches for nothing more: no position moves, no state
  * is sent. This is the role of the CDK's cursor `close_partition`, for a tree of streams. A
- * selected full-refresh stream with partitions checkpoints the partitions it completed
- * (full-refresh.ts), and its final state says "no position" again.
+ * selected full-refresh stream with partitions checkpoints the partitions it completed, and
+ * inside one whose records have children the page after the last one whose children are all
+ * emitted (full-refresh.ts); its final state says "no position" again. While partitions are
+ * open, a stream with children also lists the records it emitted in them (emitted-keys.ts), and
+ * a child stream with a global cursor the partitions it completed, so a resumed sync re-emits
+ * only what was in flight.
  */
 import type { SyncEmitter } from "../protocol/emitter.js";
 import type { Slice } from "./fetch.js";
 import type { StreamRun } from "./plan.js";
 import type { Resume, StateBlob } from "./state.js";
-import type { FullRefreshPartition, PageMark, PartitionProgress, Waiter } from "./work.js";
+import type { FullRefreshPage, FullRefreshPartition, PageMark, PartitionProgress, Waiter } from "./work.js";
 
 export class CheckpointTracker {
   constructor(
@@ -36,14 +40,20 @@ export class CheckpointTracker {
       if (waiter.outstanding > 0) continue;
       if (waiter.kind === "partition") await this.partitionDone(waiter);
       else if (waiter.kind === "full") await this.fullRefreshPartitionDone(waiter);
-      else if (waiter.sealed) await this.pageDone(waiter);
+      else if (waiter.kind === "full-page") {
+        if (waiter.sealed) await this.fullRefreshPageDone(waiter);
+      } else if (waiter.sealed) await this.pageDone(waiter);
     }
   }
 
   /** A listing page is processed (its fan-out scheduled): it is done once its descendants are. */
-  async seal(mark: PageMark): Promise<void> {
-    mark.latest = mark.progress.latest;
+  async seal(mark: PageMark | FullRefreshPage): Promise<void> {
     mark.sealed = true;
+    if (mark.kind === "full-page") {
+      if (mark.outstanding === 0) await this.fullRefreshPageDone(mark);
+      return;
+    }
+    mark.latest = mark.progress.latest;
     if (mark.outstanding === 0) await this.pageDone(mark);
   }
 
@@ -127,6 +137,36 @@ export class CheckpointTracker {
     const settled = !waiter.failed && !run.failure && !run.done && !this.halted() && run.resumable !== undefined;
     if (settled && run.resumable!.markComplete(waiter.partition) && this.due(run)) await this.emitter.state(run.name, fullRefreshState(run));
     await this.finish(run);
+  }
+
+  /**
+   * A page of a full-refresh partition with children and everything read because of it are
+   * emitted: once every earlier page is too, the partition may resume after it. A resumed sync
+   * does not read those pages, so their children are never scheduled again: the states of every
+   * descendant go out first, so what they emitted is committed and their positions are saved.
+   */
+  private async fullRefreshPageDone(page: FullRefreshPage): Promise<void> {
+    const { owner } = page;
+    let token: string | undefined;
+    let moved = false;
+    while (owner.pages.length) {
+      const first = owner.pages[0]!;
+      if (!first.sealed || first.outstanding > 0 || first.failed) break;
+      owner.pages.shift();
+      token = first.next;
+      moved = true;
+    }
+    const { run } = owner;
+    if (!moved || token === undefined || owner.failed || run.failure || run.done || this.halted() || !run.resumable) return;
+    for (const descendant of run.descendants()) await this.sendState(descendant);
+    if (run.resumable.pageDone(owner.partition, token) && this.due(run)) await this.emitter.state(run.name, fullRefreshState(run));
+  }
+
+  /** Sends `run`'s current state now (nothing for a stream that sends none, failed or finished). */
+  private async sendState(run: StreamRun): Promise<void> {
+    if (!run.selected || run.failure || run.done || this.halted()) return;
+    if (run.incremental) await this.emitter.state(run.name, stateOf(run));
+    else if (run.resumable) await this.emitter.state(run.name, fullRefreshState(run));
   }
 
   /** A page of a leaf full-refresh partition is emitted: the partition may resume after it. */

@@ -5,9 +5,10 @@
  *
  * A partition of a selected full-refresh stream counts as complete once its pages and everything
  * read because of its records (child partitions, at any depth) are emitted; the stream then
- * checkpoints the list of complete partitions. A stream without children in the sync also
- * checkpoints, per partition being read, the token of the page after the last one it emitted
- * (`{ "next_page_token": ... }`), and a resumed sync continues such a partition from that page. A sync resumed from such a state does not emit
+ * checkpoints the list of complete partitions. It also checkpoints, per partition being read,
+ * the token of the page after the last one it emitted (`{ "next_page_token": ... }`; with
+ * children in the sync, the last one whose children are all emitted too), and a resumed sync
+ * continues such a partition from that page. A sync resumed from such a state does not emit
  * those partitions again: a stream without children in the sync does not even request them; one
  * with children reads them without emitting, so its children still get their partitions. When
  * the stream finishes, its state goes back to "no position" (`__ab_no_cursor_state_message`), so
@@ -15,7 +16,7 @@
  *
  * An incremental child stream with a global cursor (one position for all its partitions, which
  * cannot say which of them a killed sync finished) keeps the same list of complete partitions
- * beside its cursor, under `completed_partitions`, until it finishes; a resumed sync skips them
+ * beside its cursor, under `completed_partitions` (each by its own values), until it finishes; a resumed sync skips them
  * as above, except where the change feed asks for a partition to be read again.
  *
  * Memory and state size stay bounded: a stream tracks at most MAX_TRACKED_PARTITIONS complete
@@ -23,6 +24,7 @@
  * large workspace: one partition per task) it stops checkpointing: its last checkpoint stays
  * true, and a resumed sync re-emits only what came after it.
  */
+import { isNode } from "../declarative/node.js";
 import type { Slice } from "./fetch.js";
 import { type StateBlob, partitionKey } from "./state.js";
 
@@ -38,9 +40,13 @@ export const MAX_TRACKED_PARTITIONS = 1_000;
  * through one project or another), so a partition completed through one parent is complete.
  */
 function identityOf(partition: Slice): string {
+  return partitionKey(ownValues(partition));
+}
+
+function ownValues(partition: Slice): Slice {
   const { parent_slice: _parent, ...own } = partition;
   void _parent;
-  return partitionKey(own);
+  return own;
 }
 
 export class FullRefreshResume {
@@ -67,8 +73,10 @@ export class FullRefreshResume {
 
   /** An incremental child stream's list, kept under COMPLETED_PARTITIONS in its cursor state. */
   static ofIncremental(saved: StateBlob | undefined): FullRefreshResume {
+    const resume = new FullRefreshResume(undefined);
     const entries = saved?.[COMPLETED_PARTITIONS];
-    return new FullRefreshResume(Array.isArray(entries) ? { states: entries } : undefined);
+    if (Array.isArray(entries)) for (const entry of entries) if (isNode(entry)) resume.markComplete(entry);
+    return resume;
   }
 
   isComplete(partition: Slice): boolean {
@@ -103,10 +111,14 @@ export class FullRefreshResume {
     return this.next.get(identityOf(partition))?.token;
   }
 
-  /** What an incremental child stream adds to its cursor state: the complete partitions, if any. */
+  /**
+   * What an incremental child stream adds to its cursor state: the complete partitions, if any,
+   * by their own values (`{"task_gid": "..."}`, without the parent's slice: a state of a few
+   * dozen bytes per partition rather than a few hundred).
+   */
   incrementalSnapshot(): StateBlob {
     if (!this.complete.length) return {};
-    return { [COMPLETED_PARTITIONS]: this.complete.map((partition) => ({ partition, cursor: { [COMPLETE_MARK]: true } })) };
+    return { [COMPLETED_PARTITIONS]: this.complete.map(ownValues) };
   }
 
   /** The checkpoint: every complete partition. */

@@ -27,7 +27,7 @@ import { type FetchEnvironment, type Slice, describeSlice, fetchPage, rateLimite
 import { type StreamRun, planRuns } from "./plan.js";
 import { Scheduler } from "./scheduler.js";
 import { type StateBlob, resumeOf } from "./state.js";
-import { type NewItem, type PageMark, type PartitionProgress, type Waiter, type WorkItem, keyText, newItem, primaryKeyOf } from "./work.js";
+import { type FullRefreshPage, type FullRefreshPartition, type NewItem, type PageMark, type PartitionProgress, type Waiter, type WorkItem, keyText, newItem, primaryKeyOf } from "./work.js";
 
 export interface StreamFailure {
   stream: string;
@@ -158,11 +158,11 @@ class ReadLoop {
     // A resumable full-refresh partition is open until everything read because of it is emitted:
     // the stream finishes (its state says "no position") only then.
     if (fullRefresh && !quiet) run.openPartitions++;
-    const waiters = fullRefresh && !quiet ? [...parentWaiters, { kind: "full" as const, run, partition, outstanding: 0, failed: false }] : parentWaiters;
+    const waiters = fullRefresh && !quiet ? [...parentWaiters, { kind: "full" as const, run, partition, outstanding: 0, failed: false, pages: [] }] : parentWaiters;
     const cursor = run.def.cursor;
     if (!run.cursorState || !cursor) {
-      // A leaf full-refresh partition a previous sync left part-read continues from its next page.
-      const token = run.children.length === 0 ? fullRefresh?.resumeToken(partition) : undefined;
+      // A full-refresh partition a previous sync left part-read continues from its next page.
+      const token = quiet ? undefined : fullRefresh?.resumeToken(partition);
       this.schedule({ run, slice, extra, waiters, quiet, token });
       return;
     }
@@ -330,7 +330,7 @@ class ReadLoop {
     // nothing filters the fan-out.
     const fullRead = item.waiters.some((w) => w.kind === "partition" && w.full);
     // A listing page of an incremental partition: what it fans out is awaited by its page mark.
-    const mark = this.pageMark(item, next);
+    const mark = this.pageMark(item, next) ?? this.fullRefreshPage(item, next);
     const waiters = mark ? [...item.waiters, mark] : item.waiters;
     const partition = partitionOf(item.slice);
     const emitted = item.quiet ? undefined : run.emitted;
@@ -352,6 +352,16 @@ class ReadLoop {
     }
     if (emitted) await this.tracker.recordsEmitted(run);
     if (mark) await this.tracker.seal(mark);
+  }
+
+  /** The mark of a listing page of a resumable full-refresh partition with children, if this is one. */
+  private fullRefreshPage(item: WorkItem, next: unknown): FullRefreshPage | undefined {
+    if (item.kind !== "list" || item.quiet || item.progress || !item.run.children.length) return undefined;
+    const owner = item.waiters.find((w): w is FullRefreshPartition => w.kind === "full" && w.run === item.run);
+    if (!owner) return undefined;
+    const page: FullRefreshPage = { kind: "full-page", owner, next: typeof next === "string" ? next : undefined, outstanding: 0, sealed: false, failed: false };
+    owner.pages.push(page);
+    return page;
   }
 
   /**
