@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../integration_tests/simulator/index.js";
 import { AIRBYTE_BIN, type AirbyteMessage, patConfig, runAirbyte, runUntilKilled, tempDir, writeJson } from "../helpers/cli.js";
 import { applyToTable, mixedCatalog, stateFileOf } from "../helpers/sync.js";
-import { duplicateBound, isFinishedFullRefresh, isMultiHomed, kindOf, pagesInFlightBound, partitionPositions } from "./resume-bound.js";
+import { duplicateBound, pagesInFlightBound } from "./resume-bound.js";
 
 const WORKERS = 4;
 const STREAMS = ["projects", "tasks", "subtasks", "stories", "attachments", "status_updates"];
@@ -86,17 +86,12 @@ async function checkResume(baseState: unknown[] | undefined, base: AirbyteMessag
     const resumeFile = writeJson(dir, `resume-${seed}-${killAfter}.json`, [...merged.values()]);
     const resumed = await runAirbyte(["read", "--config", config, "--catalog", catalog, "--state", resumeFile]);
     expect(resumed.code, resumed.stderr).toBe(0);
-    const blobs = [...merged.values()].map((s) => (s as { stream: { stream_state?: unknown } }).stream.stream_state);
-    const kinds = killed.map((m) => kindOf(m.type));
-    const finished = new Set(
-      [...merged.values()].flatMap((s) => {
-        const { stream } = s as { stream: { stream_descriptor: { name: string }; stream_state?: unknown } };
-        return isFinishedFullRefresh(stream.stream_state) ? [stream.stream_descriptor.name] : [];
-      }),
-    );
-    const finishedRecords = partial.filter((m) => m.type === "RECORD" && finished.has(m.record!.stream)).length;
-    const multiHomed = partial.filter((m) => m.type === "RECORD" && isMultiHomed(m.record!.stream, m.record!.data)).length;
-    const bound = duplicateBound({ kinds, workers: WORKERS, partitionPositions: partitionPositions(blobs), finishedRecords, multiHomed });
+    const bound = duplicateBound({
+      types: killed.map((m) => m.type),
+      committed: partial.flatMap((m) => (m.type === "RECORD" ? [m.record!] : [])),
+      states: new Map([...merged].map(([name, s]) => [name, (s as { stream: { stream_state?: unknown } }).stream.stream_state])),
+      workers: WORKERS,
+    });
     const duplicates = reportDuplicates(`kill at line ${killAfter} of ${total}${baseState ? " (incremental)" : ""}`, [partial, resumed.messages], bound);
     for (const stream of CHECKED) {
       const table = new Map<string, Record<string, unknown>>();

@@ -7,7 +7,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Simulator, startSimulator } from "../../integration_tests/simulator/index.js";
 import { patConfig, runUntilKilled, tempDir, writeJson } from "../helpers/cli.js";
 import { TAP_BIN, runTap } from "../helpers/singer.js";
-import { duplicateBound, isFinishedFullRefresh, isMultiHomed, kindOf, pagesInFlightBound, partitionPositions } from "../e2e/resume-bound.js";
+import { duplicateBound, pagesInFlightBound } from "../e2e/resume-bound.js";
 
 const WORKERS = 4;
 const STREAMS = ["tasks", "subtasks", "stories", "attachments"];
@@ -91,12 +91,13 @@ async function checkKills(baseState: unknown, base: SingerMessage[], total: numb
     const emitted = [...kept.records, ...resumed.messages].filter((m) => m.type === "RECORD");
     const distinct = new Set(emitted.map((m) => `${m.stream}:${String(m.record!.gid)}`));
     const duplicates = emitted.length - distinct.size;
-    const kinds = killed.messages.map((m) => kindOf(m.type));
     const resumeFrom = (kept.state ?? baseState) as { bookmarks?: Record<string, unknown> } | undefined;
-    const bookmarks = resumeFrom?.bookmarks ?? {};
-    const finishedRecords = kept.records.filter((m) => isFinishedFullRefresh(bookmarks[m.stream!])).length;
-    const multiHomed = kept.records.filter((m) => isMultiHomed(m.stream, m.record)).length;
-    const bound = duplicateBound({ kinds, workers: WORKERS, partitionPositions: partitionPositions(Object.values(bookmarks)), finishedRecords, multiHomed });
+    const bound = duplicateBound({
+      types: killed.messages.map((m) => m.type),
+      committed: kept.records.map((m) => ({ stream: m.stream!, data: m.record! })),
+      states: new Map(Object.entries(resumeFrom?.bookmarks ?? {})),
+      workers: WORKERS,
+    });
     console.log(
       `tap kill at line ${killAfter} of ${total}${baseState ? " (incremental)" : ""}: ${emitted.length} records emitted for ${distinct.size} distinct, ${duplicates} duplicates (in-flight estimate from the output ${bound})`,
     );
