@@ -8,6 +8,7 @@
  * come from its own state and from the `parent_state` its incremental descendants saved; per
  * partition the oldest position wins, so every consumer gets everything it has not seen.
  */
+import { EmittedKeys } from "./emitted-keys.js";
 import { FullRefreshResume } from "./full-refresh.js";
 import { KeySet } from "./key-set.js";
 import { SkipTally } from "./skips.js";
@@ -39,8 +40,14 @@ export class StreamRun {
   records = 0;
   /** Its partitions, and those the error handler skipped. */
   readonly skips = new SkipTally();
-  /** Set for a selected, partitioned full-refresh stream: which partitions are complete. */
-  fullRefresh: FullRefreshResume | undefined;
+  /**
+   * Which partitions are complete in this sync or the interrupted one it resumes: set for a
+   * selected, partitioned full-refresh stream, and for a selected incremental child stream whose
+   * cursor is global (its one position cannot say which partitions a killed sync finished).
+   */
+  resumable: FullRefreshResume | undefined;
+  /** Set for a selected stream with children: its records emitted in partitions still open. */
+  emitted: EmittedKeys | undefined;
   /** Set when this stream's partitions start from saved positions. */
   cursorState: CursorState | undefined;
   /** Incremental partitions whose position is not settled yet (they wait for their descendants). */
@@ -127,7 +134,11 @@ export function planRuns(source: DeclarativeSource, options: PlanOptions): Map<s
   for (const run of runs.values()) run.depth = depthOf(run);
   for (const run of runs.values()) run.cursorState = cursorStateFor(run, options.states);
   for (const run of runs.values()) {
-    if (run.selected && !run.incremental && run.def.partitions.kind !== "single") run.fullRefresh = new FullRefreshResume(options.states.get(run.name));
+    if (!run.selected || run.def.partitions.kind === "single") continue;
+    const saved = options.states.get(run.name);
+    if (run.children.length) run.emitted = new EmittedKeys(saved);
+    if (!run.incremental) run.resumable = new FullRefreshResume(saved);
+    else if (run.parents.length && run.cursorState && !run.cursorState.perPartition) run.resumable = FullRefreshResume.ofIncremental(saved);
   }
   return runs;
 }

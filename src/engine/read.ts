@@ -28,7 +28,16 @@ import { type FetchEnvironment, type Slice, describeSlice, fetchPage, rateLimite
 import { type StreamRun, planRuns } from "./plan.js";
 import { Scheduler } from "./scheduler.js";
 import { type StateBlob, resumeOf } from "./state.js";
-import { type NewItem, type PageMark, type PartitionProgress, type Waiter, type WorkItem, keyText, newItem, primaryKeyOf } from "./work.js";
+import { type FullRefreshPage, type FullRefreshPartition, type NewItem, type PageMark, type PartitionProgress, type Waiter, type WorkItem, keyText, newItem, primaryKeyOf } from "./work.js";
+
+/** Why a partition is scheduled: the parent record's stream, the rows it expects, a feed's re-read. */
+interface PartitionOrigin {
+  parent?: StreamRun;
+  /** Records the parent says the partition holds (progress estimates only). */
+  expectedRows?: number;
+  /** Read anew although a resumed sync's state lists the partition as completed (the change feed asked). */
+  reread?: boolean;
+}
 
 export interface StreamFailure {
   stream: string;
@@ -158,19 +167,23 @@ class ReadLoop {
   }
 
   /** A new partition of `run`; incremental ones start at their saved position (feed first). */
-  private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, parentWaiters: Waiter[], parent?: StreamRun, expectedRows?: number): void {
+  private schedulePartition(run: StreamRun, slice: Slice, extra: RequestParts, parentWaiters: Waiter[], origin: PartitionOrigin = {}): void {
     run.skips.partitions++;
     const partition = partitionOf(slice);
-    // A resumed full refresh: a partition emitted before is not emitted again (nor read at all,
-    // unless children need its records).
-    const quiet = run.fullRefresh?.isComplete(partition) ?? false;
+    // A resumed sync: a partition the interrupted one completed is not emitted again (nor read at
+    // all, unless children need its records). A re-read the change feed asks for is read anew.
+    const quiet = !origin.reread && (run.resumable?.isComplete(partition) ?? false);
     if (quiet && run.children.length === 0) return;
-    this.options.observer?.partitionScheduled(run.name, parent?.name, slice, expectedRows);
-    const waiters = run.fullRefresh && !quiet ? [...parentWaiters, { kind: "full" as const, run, partition, outstanding: 0, failed: false }] : parentWaiters;
+    this.options.observer?.partitionScheduled(run.name, origin.parent?.name, slice, origin.expectedRows);
+    const fullRefresh = run.incremental ? undefined : run.resumable;
+    // A resumable full-refresh partition is open until everything read because of it is emitted:
+    // the stream finishes (its state says "no position") only then.
+    if (fullRefresh && !quiet) run.openPartitions++;
+    const waiters = fullRefresh && !quiet ? [...parentWaiters, { kind: "full" as const, run, partition, outstanding: 0, failed: false, pages: [] }] : parentWaiters;
     const cursor = run.def.cursor;
     if (!run.cursorState || !cursor) {
-      // A leaf full-refresh partition a previous sync left part-read continues from its next page.
-      const token = run.children.length === 0 ? run.fullRefresh?.resumeToken(partition) : undefined;
+      // A full-refresh partition a previous sync left part-read continues from its next page.
+      const token = quiet ? undefined : fullRefresh?.resumeToken(partition);
       this.schedule({ run, slice, extra, waiters, quiet, token });
       return;
     }
@@ -244,7 +257,8 @@ class ReadLoop {
       }
       const extra = emptyParts();
       link.requestOption?.inject(extra, partitionValue);
-      this.schedulePartition(child, childSlice, extra, waiters, run, link.expectedRecords ? countAt(record, link.expectedRecords) : undefined);
+      const expectedRows = link.expectedRecords ? countAt(record, link.expectedRecords) : undefined;
+      this.schedulePartition(child, childSlice, extra, waiters, { parent: run, expectedRows, reread: onlyStreams !== undefined });
     }
   }
 
@@ -292,7 +306,7 @@ class ReadLoop {
     if (outcome.kind === "reset") return this.restart(item, outcome.reason);
     const kept = await this.processPage(item, outcome.records, outcome.next);
     this.options.observer?.pageRead(run.name, item.slice, kept, outcome.next === undefined);
-    if (typeof outcome.next === "string" && item.run.fullRefresh && item.run.children.length === 0 && !item.progress) {
+    if (typeof outcome.next === "string" && item.run.resumable && item.run.children.length === 0 && !item.progress) {
       await this.tracker.fullRefreshPage(item.run, partitionOf(item.slice), outcome.next);
     }
     if (outcome.next !== undefined) return this.nextPage(item, outcome.next);
@@ -342,9 +356,11 @@ class ReadLoop {
     // nothing filters the fan-out.
     const fullRead = item.waiters.some((w) => w.kind === "partition" && w.full);
     // A listing page of an incremental partition: what it fans out is awaited by its page mark.
-    const mark = this.pageMark(item, next);
+    const mark = this.pageMark(item, next) ?? this.fullRefreshPage(item, next);
     const waiters = mark ? [...item.waiters, mark] : item.waiters;
     let kept = 0;
+    const partition = partitionOf(item.slice);
+    const emitted = item.quiet ? undefined : run.emitted;
     for (const record of records) {
       if (progress && cursor) {
         const value = cursor.parse(record[cursor.cursorField]);
@@ -353,12 +369,43 @@ class ReadLoop {
         const key = primaryKeyOf(run.def, record);
         if (progress.feed && key !== undefined) progress.feed.listed.add(key);
       }
-      if (!(await this.emitRecord(run, record, item.quiet))) continue;
+      const fresh = await this.emitRecord(run, record, item.quiet || this.emittedBefore(run, record));
+      // Listed in this partition even when another partition emitted it: it may be the record
+      // at this partition's position, which a resumed sync reads again.
+      const key = emitted && primaryKeyOf(run.def, record);
+      if (key) emitted!.add(partition, key, cursor ? String(record[cursor.cursorField] ?? "") : "");
+      if (!fresh) continue;
       kept++;
       if (run.children.length) this.fanOut(run, record, item.slice, waiters, fullRead ? undefined : progress?.start);
     }
+    if (emitted) await this.tracker.recordsEmitted(run);
     if (mark) await this.tracker.seal(mark);
     return kept;
+  }
+
+  /** The mark of a listing page of a resumable full-refresh partition with children, if this is one. */
+  private fullRefreshPage(item: WorkItem, next: unknown): FullRefreshPage | undefined {
+    if (item.kind !== "list" || item.quiet || item.progress || !item.run.children.length) return undefined;
+    const owner = item.waiters.find((w): w is FullRefreshPartition => w.kind === "full" && w.run === item.run);
+    if (!owner) return undefined;
+    const page: FullRefreshPage = { kind: "full-page", owner, next: typeof next === "string" ? next : undefined, outstanding: 0, sealed: false, failed: false };
+    owner.pages.push(page);
+    return page;
+  }
+
+  /**
+   * True for a record the interrupted sync this one resumes had emitted, in a partition it did
+   * not complete, unless its cursor moved since (then it changed and is emitted again).
+   */
+  private emittedBefore(run: StreamRun, record: ApiRecord): boolean {
+    const key = run.emitted && primaryKeyOf(run.def, record);
+    const before = key ? run.emitted!.emittedBefore(key) : undefined;
+    if (before === undefined) return false;
+    const cursor = run.def.cursor;
+    if (!cursor || before === "") return true;
+    const now = cursor.parse(record[cursor.cursorField]);
+    const then = cursor.parse(before);
+    return !(now && then && now > then);
   }
 
   /** The mark of an incremental listing page (undefined where mid-partition resume is off). */

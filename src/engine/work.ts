@@ -72,13 +72,29 @@ export interface FullRefreshPartition {
   partition: Slice;
   outstanding: number;
   failed: boolean;
+  /** Its listing pages (of a stream with children) not all done yet, in page order. */
+  pages: FullRefreshPage[];
+}
+
+/**
+ * One listing page of a resumable full-refresh partition whose records have children: once its
+ * children (and every earlier page's) are all emitted, the partition can resume after it.
+ */
+export interface FullRefreshPage {
+  kind: "full-page";
+  owner: FullRefreshPartition;
+  /** The token of the page after it (undefined on the last page, or a token that is no string). */
+  next: string | undefined;
+  outstanding: number;
+  sealed: boolean;
+  failed: boolean;
 }
 
 /**
  * What waits for a work item to finish: incremental partitions, their listing pages, and
- * resumable full-refresh partitions.
+ * resumable full-refresh partitions and their listing pages.
  */
-export type Waiter = PartitionProgress | PageMark | FullRefreshPartition;
+export type Waiter = PartitionProgress | PageMark | FullRefreshPartition | FullRefreshPage;
 
 /** What the change feed of one partition found (feed-reader.ts). */
 export interface FeedProgress {

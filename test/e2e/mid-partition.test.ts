@@ -38,14 +38,15 @@ const config = (): string =>
   writeJson(dir, "config.json", patConfig(proxy.baseUrl, sim.token, { num_workers: 2, _checkpoint_interval_ms: 0 }));
 
 /**
- * A tasks partition checkpointed part of the way (2+ pages), as the stories STATE keeps it in its
- * parent_state: stories checkpoint after tasks, so both streams' states then hold it, and the
- * resumed sync (which takes the older of the two) continues from exactly this token.
+ * A tasks partition checkpointed part of the way (2+ pages), in the tasks STATE: its consumers
+ * (stories, keeping it in their parent_state) checkpoint before tasks, so both streams' states
+ * then hold it, and the resumed sync (which takes the older of the two) continues from exactly
+ * this token.
  */
 function partResumed(message: AirbyteMessage): PartitionState | undefined {
-  if (message.type !== "STATE" || message.state!.stream.stream_descriptor.name !== "stories") return undefined;
-  const blob = message.state!.stream.stream_state as { parent_state?: { tasks?: { states?: PartitionState[] } } };
-  return blob.parent_state?.tasks?.states?.find((s) => Number(s.cursor.resume_pages) >= 2);
+  if (message.type !== "STATE" || message.state!.stream.stream_descriptor.name !== "tasks") return undefined;
+  const blob = message.state!.stream.stream_state as { states?: PartitionState[] };
+  return blob.states?.find((s) => Number(s.cursor.resume_pages) >= 2);
 }
 
 describe("mid-partition checkpoints (medium dataset)", () => {

@@ -245,12 +245,17 @@ describe("resumable full refresh", () => {
     const w = world();
     const first = await runEngine(MANIFEST, api(w), { selected, concurrency: 1 });
     const itemStates = first.emitter.messages.map((m, i) => [m, i] as const).filter(([m]) => m.type === "state" && m.stream === "items");
-    // The first checkpoint lists one complete folder; the last says "no position" again.
-    expect(itemStates[0]![0]).toMatchObject({ state: { states: [{ cursor: { __ab_full_refresh_sync_complete: true } }] } });
+    // Checkpoints list the items emitted in open folders, then complete folders; the last says
+    // "no position" again.
+    expect(itemStates[0]![0]).toMatchObject({ state: { states: [], emitted_keys: { i1: "2024-01-01T00:00:00Z" } } });
+    const firstComplete = itemStates.find(([m]) => m.type === "state" && JSON.stringify(m.state).includes("__ab_full_refresh_sync_complete"));
+    expect(firstComplete, "a checkpoint listing a complete folder").toBeDefined();
+    expect(firstComplete![0]).toMatchObject({ state: { states: expect.arrayContaining([expect.objectContaining({ cursor: { __ab_full_refresh_sync_complete: true } })]) } });
     expect(itemStates.at(-1)![0]).toMatchObject({ state: { __ab_no_cursor_state_message: true } });
     for (const [, cut] of itemStates.slice(0, -1)) {
       const states = statesAt(first, cut + 1);
-      const done = ((states.items!.states as Array<{ partition: { folder_id: string } }>) ?? []).map((s) => s.partition.folder_id);
+      const entries = (states.items!.states as Array<{ partition: { folder_id: string }; cursor: Blob }>) ?? [];
+      const done = entries.filter((s) => s.cursor.__ab_full_refresh_sync_complete).map((s) => s.partition.folder_id);
       const second = await runEngine(MANIFEST, api(w), { selected, states, concurrency: 1 });
       expect(second.result.failures).toEqual([]);
       for (const stream of selected) {
@@ -265,6 +270,30 @@ describe("resumable full refresh", () => {
       }
       expect(second.emitter.states("items").at(-1), "a finished stream leaves no resumable position").toEqual({ __ab_no_cursor_state_message: true });
     }
+  });
+
+  it("a partition with children resumes after its last page whose children were all emitted, and loses none of them", async () => {
+    const w = world();
+    w.items.f1 = Array.from({ length: 5 }, (_, i) => ({ id: `j${i}`, updated: "2024-01-01T00:00:00Z" }));
+    for (const item of w.items.f1) w.tags[item.id] = [{ id: `t-${item.id}` }];
+    const first = await runEngine(MANIFEST, api(w), { selected, concurrency: 1 });
+    const cut = first.emitter.messages.findIndex((m) => m.type === "state" && m.stream === "items" && JSON.stringify(m.state).includes('"next_page_token":"/folders/f1/items@4"'));
+    expect(cut, "a checkpoint after f1's second page and its children").toBeGreaterThan(0);
+    // Every descendant's state went out before it: what they emitted is committed.
+    const states = statesAt(first, cut + 1);
+    const second = await runEngine(MANIFEST, api(w), { selected, states, concurrency: 1 });
+    expect(second.result.failures).toEqual([]);
+    expect(second.http.requests.filter((r) => r.path === "/folders/f1/items").map((r) => r.query.get("offset"))).toEqual(["/folders/f1/items@4"]);
+    for (const stream of selected) {
+      const before = first.emitter.messages.slice(0, cut + 1).flatMap((m) => (m.type === "record" && m.stream === stream ? [String(m.data.id)] : []));
+      const after = ids(second.emitter.records(stream));
+      expect([...new Set([...before, ...after])].sort(), `${stream}: nothing lost`).toEqual(ids(first.emitter.records(stream)));
+      expect(after.filter((id) => before.includes(id)), `${stream}: nothing emitted twice`).toEqual([]);
+    }
+    // Two runs in a row: the finished sync's states leave no position, so the next one reads all.
+    const last = Object.fromEntries(selected.map((stream) => [stream, second.emitter.states(stream).at(-1)!]));
+    const third = await runEngine(MANIFEST, api(w), { selected, states: last, concurrency: 1 });
+    for (const stream of selected) expect(ids(third.emitter.records(stream)), stream).toEqual(ids(first.emitter.records(stream)));
   });
 
   it("a failed partition, and every partition it was read for, is never listed complete", async () => {
@@ -305,5 +334,49 @@ describe("resumable full refresh", () => {
     // Meltano hands the last state to the next run: after a finished sync, that reads in full.
     const third = await runEngine(MANIFEST, api(w), { selected: ["tags"], states: { tags: second.emitter.states("tags").at(-1)! } });
     expect(ids(third.emitter.records("tags"))).toEqual(ids(first.emitter.records("tags")));
+  });
+});
+
+describe("resuming incremental children", () => {
+  const selected = ["items", "notes"];
+  const lastStates = (run: EngineRun, upTo: number): Record<string, Blob> => {
+    const out: Record<string, Blob> = {};
+    for (const m of run.emitter.messages.slice(0, upTo)) if (m.type === "state") out[m.stream] = m.state;
+    return out;
+  };
+
+  it("a sync cut after any STATE resumes without loss, reads no completed child partition again and re-emits no parent record it listed", async () => {
+    const w = world();
+    const first = await runEngine(MANIFEST, api(w), { selected, incremental: selected, concurrency: 1 });
+    const cuts = first.emitter.messages.flatMap((m, i) => (m.type === "state" ? [i] : []));
+    let listed = 0;
+    for (const cut of cuts) {
+      const states = lastStates(first, cut + 1);
+      const second = await runEngine(MANIFEST, api(w), { selected, incremental: selected, states, concurrency: 1 });
+      expect(second.result.failures).toEqual([]);
+      for (const stream of selected) {
+        const before = first.emitter.messages.slice(0, cut + 1).flatMap((m) => (m.type === "record" && m.stream === stream ? [String(m.data.id)] : []));
+        expect([...new Set([...before, ...ids(second.emitter.records(stream))])].sort(), `${stream}: nothing lost (cut ${cut})`).toEqual(ids(first.emitter.records(stream)));
+      }
+      const completed = ((states.notes?.completed_partitions as Array<{ item_id: string }>) ?? []).map((e) => e.item_id);
+      for (const item of completed) expect(second.http.count(`/items/${item}/notes`), `${item}'s notes, complete before the cut`).toBe(0);
+      const emitted = Object.keys((states.items?.emitted_keys as Blob | undefined) ?? {});
+      for (const item of emitted) expect(ids(second.emitter.records("items")), `${item} listed as emitted`).not.toContain(item);
+      listed += completed.length + emitted.length;
+      // A finished stream's state lists nothing: the next sync reads what changed in full.
+      expect(Object.keys(second.emitter.states("notes").at(-1)!).sort()).toEqual(["parent_state", "updated"]);
+      expect(second.emitter.states("items").at(-1)!.emitted_keys).toBeUndefined();
+    }
+    expect(listed, "cuts with listed partitions and keys").toBeGreaterThan(0);
+  });
+
+  it("a listed parent record whose cursor moved since is emitted again (it changed)", async () => {
+    const w = world();
+    const first = await runEngine(MANIFEST, api(w), { selected, incremental: selected, concurrency: 1 });
+    const cut = first.emitter.messages.findIndex((m) => m.type === "state" && m.stream === "items" && JSON.stringify(m.state).includes('"emitted_keys":{"i1"'));
+    expect(cut).toBeGreaterThan(0);
+    w.items.f1![0] = { id: "i1", updated: "2024-06-01T00:00:00Z" };
+    const second = await runEngine(MANIFEST, api(w), { selected, incremental: selected, states: lastStates(first, cut + 1), concurrency: 1 });
+    expect(second.emitter.records("items").find((r) => r.id === "i1")).toEqual({ id: "i1", updated: "2024-06-01T00:00:00Z" });
   });
 });
