@@ -4,7 +4,9 @@
  * of a workspace the credentials can read"). The stream's own record filter usually narrows the
  * sync to those values; without this rule a typo would narrow it to nothing, silently. The rule
  * reads the records before the record filter. Airbyte's runtime ignores the key (the filter still
- * applies there; only the error for a value that matches nothing is this runtime's).
+ * applies there; only the error for a value that matches nothing is this runtime's). Name
+ * record fields the API always returns (Asana's compact fields, `gid` and `name`): a catalog
+ * that narrows the stream's columns asks for the selected fields only.
  */
 import { systemError } from "../errors.js";
 import type { ConfigMustMatch } from "../manifest/extensions.js";

@@ -135,6 +135,22 @@ describe("the default scope", () => {
     }, 120_000);
   });
 
+  it("a workspace name matches even when the catalog does not select the name column (Asana always sends it)", async () => {
+    const narrow = writeJson(dir, "narrow.json", {
+      streams: [
+        {
+          stream: { name: "workspaces", json_schema: { type: "object", properties: { gid: { type: "string" } } }, supported_sync_modes: ["full_refresh"] },
+          sync_mode: "full_refresh",
+          destination_sync_mode: "overwrite",
+        },
+      ],
+    });
+    const config = writeJson(dir, `config-${++runs}.json`, patConfig(proxy.baseUrl, sim.token, { workspaces: [personal.name] }));
+    const narrowed = await runAirbyte(["read", "--config", config, "--catalog", narrow]);
+    expect(narrowed.code, narrowed.stderr).toBe(0);
+    expect(gids(recordsOf(narrowed.messages, "workspaces"))).toEqual([String(personal.gid)]);
+  }, 120_000);
+
   it("teams: only those teams, their memberships and their projects", async () => {
     // The team of the archived project: its projects include an archived one.
     const team = gidOf(archivedProjects()[0]!.team)!;
