@@ -13,7 +13,7 @@
  */
 import { parseArgs } from "node:util";
 import { type StreamSelection, streamInfos } from "../engine/catalog.js";
-import { checkStreams } from "../engine/check.js";
+import { checkConfigMatches, checkStreams } from "../engine/check.js";
 import { type StateBlob, parseStateInput } from "../engine/state.js";
 import { asConnectorError, configError, failsCheck, isConfigError } from "../errors.js";
 import { AirbyteWriter, type AirbyteStream } from "../protocol/airbyte.js";
@@ -108,6 +108,7 @@ async function check(args: Args, writer: AirbyteWriter): Promise<number> {
   }
   try {
     await checkStreams(runtime.env, runtime.source);
+    await checkConfigMatches(runtime.env, runtime.source, runtime.settings.concurrency);
     await writer.connectionStatus("SUCCEEDED");
   } catch (error) {
     if (failsCheck(error)) {

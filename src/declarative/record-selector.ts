@@ -109,8 +109,16 @@ export class RecordSelector {
   }
 
   select(body: unknown, context: InterpolationContext): ApiRecord[] {
-    const found = extract(body, this.fieldPath);
-    const records = found.filter((r): r is ApiRecord => !!r && typeof r === "object" && !Array.isArray(r));
+    return this.kept(this.extract(body), context);
+  }
+
+  /** The records where the extractor looks, before the record filter. */
+  extract(body: unknown): ApiRecord[] {
+    return extract(body, this.fieldPath).filter((r): r is ApiRecord => !!r && typeof r === "object" && !Array.isArray(r));
+  }
+
+  /** Those of `records` that the record filter keeps. */
+  kept(records: ApiRecord[], context: InterpolationContext): ApiRecord[] {
     return this.filter ? records.filter((r) => this.filter!.keep(r, context)) : records;
   }
 }

@@ -7,6 +7,7 @@ import { systemError } from "../errors.js";
 import type { SimpleRetriever } from "../manifest/components.generated.js";
 import type { ExtendedDeclarativeStream } from "../manifest/extensions.js";
 import { type ChangeFeedSpec, parseChangeFeed } from "./change-feed.js";
+import { type ConfigMatchRule, parseConfigMatches } from "./config-match.js";
 import { type DatetimeCursor, buildCursor } from "./cursor.js";
 import { type Config, type Registry, asComponent, buildWith, child, optionalChild, rejectUnread } from "./node.js";
 import { type Paginator, buildPaginator } from "./paginator.js";
@@ -35,6 +36,8 @@ export interface StreamDefinition extends Retrieval {
   changeFeed: ChangeFeed | undefined;
   /** Applied to each selected record, in order, before its primary key is read (transformations.ts). */
   transformations: RecordTransformation[];
+  /** Config values that must each name one of the stream's records (config-match.ts). */
+  configMatches: ConfigMatchRule[];
 }
 
 export interface ChangeFeed extends Omit<ChangeFeedSpec, "streamNode" | "rereads"> {
@@ -87,6 +90,7 @@ export function buildStream(component: object, where: string, config: Config, ba
     cursor: buildCursor(optionalChild(node, "incremental_sync", at), `${at}.incremental_sync`, config),
     changeFeed: buildChangeFeed(optionalChild(node, "change_feed", at), `${at}.change_feed`, config, baseDir),
     transformations: buildTransformations(node.transformations, `${at}.transformations`),
+    configMatches: parseConfigMatches(node.config_must_match, `${at}.config_must_match`),
   };
 }
 

@@ -1,12 +1,16 @@
 /**
  * CheckStream: a stream is available when the first page of its first partition can be read.
- * A child stream's first partition comes from its parent's first record.
+ * A child stream's first partition comes from its parent's first record. Then the config values
+ * that must name records (`config_must_match`) are checked by reading those streams.
  */
 import type { DeclarativeSource } from "../declarative/source.js";
 import type { StreamDefinition } from "../declarative/stream.js";
 import { valueAt } from "../declarative/record-selector.js";
 import { emptyParts } from "../declarative/request-option.js";
+import { configValuesOf } from "../declarative/config-match.js";
 import { configError } from "../errors.js";
+import type { SyncEmitter } from "../protocol/emitter.js";
+import { readStreams } from "./read.js";
 import { type FetchEnvironment, type PageResult, type Slice, fetchPage } from "./fetch.js";
 
 /**
@@ -41,4 +45,26 @@ export async function checkStreams(env: FetchEnvironment, source: DeclarativeSou
     const slice = await firstSlice(env, source, def);
     if (slice) readable(name, await fetchPage(env, def, slice, undefined, emptyParts()));
   }
+}
+
+/** An emitter that says nothing: a check reads streams without output. */
+const SILENT: SyncEmitter = {
+  record: async () => {},
+  state: async () => {},
+  streamStatus: async () => {},
+  rateLimited: async () => {},
+  log: async () => {},
+};
+
+/**
+ * Reads, without output, every stream whose `config_must_match` this config turns on (and their
+ * parents), so a config value that names nothing fails the check as it would fail the sync.
+ * Costs the listing requests of those streams only; a config without such values costs none.
+ */
+export async function checkConfigMatches(env: FetchEnvironment, source: DeclarativeSource, concurrency: number): Promise<void> {
+  const gated = source.streams.filter((def) => def.configMatches.some((rule) => configValuesOf(rule, env.config).length > 0));
+  if (!gated.length) return;
+  const result = await readStreams({ source, selected: gated.map((d) => d.name), emitter: SILENT, env, concurrency });
+  const failure = result.failures[0];
+  if (failure) throw failure.error;
 }

@@ -26,7 +26,14 @@ export type Slice = Record<string, unknown>;
 
 /** One page's result, as the engine sees it. */
 export type PageResult =
-  | { kind: "page"; records: ApiRecord[]; next: unknown; body: unknown }
+  | {
+      kind: "page";
+      records: ApiRecord[];
+      next: unknown;
+      body: unknown;
+      /** The page's records before the record filter (and transformations): what config_must_match reads. */
+      extracted: ApiRecord[];
+    }
   /** The error handler said IGNORE: the partition yields nothing more. */
   | { kind: "ignored"; reason: string }
   /** The error handler said RESET_PAGINATION (e.g. an expired offset). */
@@ -93,10 +100,11 @@ export async function fetchPage(
   switch (final.kind) {
     case "success": {
       const context = requester.context(slice, token);
-      const records = transformRecords(selector.select(answer.body, context), stream.transformations, context);
+      const extracted = selector.extract(answer.body);
+      const records = transformRecords(selector.kept(extracted, context), stream.transformations, context);
       checkPrimaryKeys(stream, records, what);
       const next = paginator.next({ body: answer.body, headers: answer.headers }, records, token);
-      return { kind: "page", records, next, body: answer.body };
+      return { kind: "page", records, next, body: answer.body, extracted };
     }
     case "ignored":
       // The manifest's explanation and the API's own words (e.g. which plan a 402 needs).

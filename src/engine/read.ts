@@ -22,6 +22,7 @@ import type { DeclarativeSource } from "../declarative/source.js";
 import { type ConnectorError, asFailure, configError, isFatal, systemError } from "../errors.js";
 import type { SyncEmitter } from "../protocol/emitter.js";
 import { CheckpointTracker } from "./checkpoints.js";
+import { ConfigGates } from "./config-gates.js";
 import { FeedReader } from "./feed-reader.js";
 import type { ReadObserver } from "./observer.js";
 import { type FetchEnvironment, type Slice, describeSlice, fetchPage, rateLimitedLine } from "./fetch.js";
@@ -83,6 +84,9 @@ class ReadLoop {
   private readonly scheduler = new Scheduler<WorkItem>((item) => item.run.depth);
   private readonly tracker: CheckpointTracker;
   private readonly feeds: FeedReader;
+  private readonly gates: ConfigGates;
+  /** Work waiting for a gate (config-gates.ts) to open. */
+  private held: WorkItem[] = [];
   private readonly failures: StreamFailure[] = [];
   private fatal: ConnectorError | undefined;
 
@@ -106,6 +110,7 @@ class ReadLoop {
     for (const run of this.runs.values()) {
       run.def.requester.selectFields(run.selected ? options.fields?.get(run.name) : undefined);
     }
+    this.gates = new ConfigGates(this.runs.values(), this.env.config);
     this.tracker = new CheckpointTracker(this.emitter, options.checkpointIntervalMs ?? 1000, () => this.fatal !== undefined);
     this.feeds = new FeedReader(this.runs, this.emitter, this.env.config, {
       schedule: (item) => this.schedule(item),
@@ -145,7 +150,24 @@ class ReadLoop {
     const full = newItem(item);
     full.run.pending++;
     this.tracker.track(full.waiters);
-    this.scheduler.push(full);
+    if (this.gates.holds(full.run)) this.held.push(full);
+    else this.scheduler.push(full);
+  }
+
+  /** Gates whose stream is listed in full open (their held work goes ahead) or stop the sync. */
+  private openGates(): void {
+    const refused = this.gates.settle();
+    if (refused) {
+      this.failures.push(refused);
+      this.stop(refused.error);
+      return;
+    }
+    const held = this.held;
+    this.held = [];
+    for (const item of held) {
+      if (this.gates.holds(item.run)) this.held.push(item);
+      else this.scheduler.push(item);
+    }
   }
 
   /** Streams without parents: one partition each, or one per listed value. */
@@ -278,6 +300,9 @@ class ReadLoop {
       await this.emitter.log("ERROR", `${item.run.name} (${describeSlice(item.slice)}): ${failure.message}`);
     } finally {
       item.run.pending--;
+      // Before anything settles: a gate that refuses the config stops the sync first, so no
+      // stream below it is reported complete.
+      this.openGates();
       await this.tracker.settle(item.waiters);
       await this.tracker.finish(item.run);
     }
@@ -296,6 +321,7 @@ class ReadLoop {
       await this.emitter.streamStatus(run.name, "RUNNING");
     }
     const outcome = await fetchPage(this.env, item.def, item.slice, item.token, item.extra);
+    if (item.kind === "list" && outcome.kind === "page") this.gates.observe(run, outcome.extracted);
     const feed = run.def.changeFeed;
     if (item.kind === "feed") return this.feeds.page(item, outcome, feed!);
     if (item.kind === "lookup") return this.feeds.lookup(item, outcome, feed!);

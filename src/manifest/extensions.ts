@@ -2,9 +2,10 @@
  * The manifest keys this runtime adds to Airbyte's components, written by hand next to the
  * generated interfaces (components.generated.ts) because Airbyte's schema does not define them.
  * Airbyte's own runtime ignores them (its components accept extra keys), so a manifest using them
- * still loads there, without what they add. Today there are three: a DeclarativeStream's
- * `change_feed` (what it does: src/declarative/change-feed.ts), and a ParentStreamConfig's
- * `recursive` and `expected_records` (src/declarative/partition-router.ts).
+ * still loads there, without what they add. Today there are four: a DeclarativeStream's
+ * `change_feed` (what it does: src/declarative/change-feed.ts) and `config_must_match`
+ * (src/declarative/config-match.ts), and a ParentStreamConfig's `recursive` and
+ * `expected_records` (src/declarative/partition-router.ts).
  */
 import type { DeclarativeStream, ParentStreamConfig } from "./components.generated.js";
 
@@ -44,9 +45,17 @@ export interface ChangeFeed {
   rereads?: ChangeFeedReread[];
 }
 
+/** One `config_must_match` rule: every value of config[config_field] equals some record's field. */
+export interface ConfigMustMatch {
+  config_field: string;
+  /** Record field paths (`/`-separated); a value matches a record when it equals any of them. */
+  record_fields: string[];
+}
+
 /** A DeclarativeStream with this runtime's extensions. */
 export interface ExtendedDeclarativeStream extends DeclarativeStream {
   change_feed?: ChangeFeed;
+  config_must_match?: ConfigMustMatch[];
 }
 
 /**
