@@ -151,6 +151,23 @@ describe("the default scope", () => {
     expect(gids(recordsOf(narrowed.messages, "workspaces"))).toEqual([String(personal.gid)]);
   }, 120_000);
 
+  it("teams: a catalog that deselects the projects' team column still gets the team's projects", async () => {
+    const team = gidOf(archivedProjects()[0]!.team)!;
+    const narrow = writeJson(dir, "narrow-projects.json", {
+      streams: [
+        {
+          stream: { name: "projects", json_schema: { type: "object", properties: { gid: { type: "string" }, name: { type: ["string", "null"] } } }, supported_sync_modes: ["full_refresh"] },
+          sync_mode: "full_refresh",
+          destination_sync_mode: "overwrite",
+        },
+      ],
+    });
+    const config = writeJson(dir, `config-${++runs}.json`, patConfig(proxy.baseUrl, sim.token, { teams: [team] }));
+    const narrowed = await runAirbyte(["read", "--config", config, "--catalog", narrow]);
+    expect(narrowed.code, narrowed.stderr).toBe(0);
+    expect(gids(recordsOf(narrowed.messages, "projects"))).toEqual(gids(projects.filter((p) => gidOf(p.team) === team)));
+  }, 120_000);
+
   it("teams: only those teams, their memberships and their projects", async () => {
     // The team of the archived project: its projects include an archived one.
     const team = gidOf(archivedProjects()[0]!.team)!;
