@@ -126,7 +126,7 @@ async function partB(o: Options, sizes: readonly DatasetSize[], largeSeconds: nu
     try {
       await sim.reset();
       const limit = size === "large" ? largeSeconds : undefined;
-      const run = await runRead(pat(sim, connector), limit, o.cliHeapMb);
+      const run = await runRead(pat(sim, connector), limit, o.cliHeapMb ? [`--max-old-space-size=${o.cliHeapMb}`] : []);
       const stats = await sim.stats();
       const records = [...run.records.values()].reduce((a, b) => a + b, 0);
       console.log(`  ${size}: ${minimal} minimal requests, ${expectedRecords} records in the ground truth`);
