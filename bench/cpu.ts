@@ -5,7 +5,7 @@
  * process, so each one's CPU is its own.
  *
  *   npm run bench:cpu -- [--seed N] [--repeat N] [--large-seconds N] [--budget N] [--latency-ms N]
- *       [--part cpu|large|budget|all]
+ *       [--part cpu|large|budget|all] [--cli-node-args="--flag ..."]
  *
  * (cpu)    unthrottled full sync of every stream, medium dataset (no budget, no concurrency limit,
  *          no latency; connector 16 workers at 100,000 req/s), `--repeat` times (default 3):
@@ -16,6 +16,8 @@
  * (budget) full sync of every stream, medium, against a budget of `--budget` requests a minute
  *          (default 1,500) with `--latency-ms` (default 150) per answer, connector at its default
  *          settings: wall time against the ideal, 429s, the served rate per 5 s.
+ * `--cli-node-args` passes Node/V8 flags to the connector's process (space-separated), e.g. to
+ * compare heap settings within one run.
  */
 import { parseArgs } from "node:util";
 import { Dataset, type DatasetSize } from "../integration_tests/simulator/index.js";
@@ -33,6 +35,8 @@ import {
 } from "./sync-processes.js";
 
 const UNTHROTTLED = { requests_per_second: 100_000, max_requests_per_second: 100_000, num_workers: 16 };
+/** Node/V8 flags for the connector's process (`--cli-node-args`). */
+let cliNodeArgs: string[] = [];
 /** The connector's default ceiling (req/s): the ideal time of a budget above it uses the ceiling. */
 const DEFAULT_CEILING = 25;
 
@@ -50,7 +54,7 @@ async function unthrottledSync(seed: number, size: DatasetSize, limitSeconds?: n
   try {
     await sim.reset();
     const before = sim.cpuSeconds();
-    const run = await runRead(pat(sim, UNTHROTTLED), limitSeconds);
+    const run = await runRead(pat(sim, UNTHROTTLED), limitSeconds, cliNodeArgs);
     const after = sim.cpuSeconds();
     const stats = await sim.stats();
     const simulatorCpu = before === undefined || after === undefined ? undefined : after - before;
@@ -114,7 +118,7 @@ async function budgetPart(seed: number, budget: number, latencyMs: number): Prom
   const proxy = await startRecordingProxy(sim.baseUrl);
   try {
     await sim.reset();
-    const run = await runRead({ ...pat(sim, {}), base_url: proxy.baseUrl });
+    const run = await runRead({ ...pat(sim, {}), base_url: proxy.baseUrl }, undefined, cliNodeArgs);
     const stats = await sim.stats();
     console.log(`  exit code ${run.code}; ${recordsCheck(dataset, run.records)}`);
     for (const e of run.errors) console.log(`  error: ${e}`);
@@ -138,6 +142,7 @@ async function main(): Promise<void> {
       "large-seconds": { type: "string", default: "120" },
       budget: { type: "string", default: "1500" },
       "latency-ms": { type: "string", default: "150" },
+      "cli-node-args": { type: "string", default: "" },
     },
   });
   const number = (name: keyof typeof values): number => {
@@ -147,7 +152,8 @@ async function main(): Promise<void> {
   };
   const part = values.part;
   if (!["cpu", "large", "budget", "all"].includes(part)) throw new Error("--part must be cpu, large, budget or all");
-  console.log(`bench:cpu on Node ${process.version}; connector ${CLI}`);
+  cliNodeArgs = values["cli-node-args"].split(/\s+/).filter((a) => a !== "");
+  console.log(`bench:cpu on Node ${process.version}; connector ${CLI}${cliNodeArgs.length ? ` (node ${cliNodeArgs.join(" ")})` : ""}`);
   if (part === "cpu" || part === "all") await cpuPart(number("seed"), Math.max(1, number("repeat")));
   if ((part === "large" || part === "all") && number("large-seconds") > 0) await largePart(number("seed"), number("large-seconds"));
   if (part === "budget" || part === "all") await budgetPart(number("seed"), number("budget"), number("latency-ms"));

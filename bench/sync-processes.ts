@@ -185,8 +185,8 @@ export interface CliRun {
   stopped: boolean;
 }
 
-/** Runs `read` with every stream; stops the CLI after `limitSeconds` if given. */
-export async function runRead(config: Record<string, unknown>, limitSeconds?: number, heapMb?: number): Promise<CliRun> {
+/** Runs `read` with every stream, with `nodeArgs` before the CLI's path; stops the CLI after `limitSeconds` if given. */
+export async function runRead(config: Record<string, unknown>, limitSeconds?: number, nodeArgs: readonly string[] = []): Promise<CliRun> {
   const dir = mkdtempSync(join(tmpdir(), "bench-throttle-"));
   const configPath = join(dir, "config.json");
   const catalogPath = join(dir, "catalog.json");
@@ -203,7 +203,6 @@ export async function runRead(config: Record<string, unknown>, limitSeconds?: nu
   );
   const cpuBefore = exitedChildrenCpuSeconds();
   const started = performance.now();
-  const nodeArgs = heapMb ? [`--max-old-space-size=${heapMb}`] : [];
   const child = spawn(process.execPath, [...nodeArgs, CLI, "read", "--config", configPath, "--catalog", catalogPath], {
     stdio: ["ignore", "pipe", "inherit"],
   });

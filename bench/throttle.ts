@@ -8,7 +8,7 @@
  *
  * (a) budget: a full sync of every stream against a per-token budget (default 1,500 requests a
  *     minute, Asana's paid plans) with the connector at its DEFAULT settings (start 1.25 req/s,
- *     ceiling 25 req/s, 10 workers): wall time against the ideal (minimal requests at the budget's
+ *     ceiling 25 req/s, 20 workers): wall time against the ideal (minimal requests at the budget's
  *     rate), requests, 429s, peak concurrency, time to reach 90 % of the budget's rate, and the
  *     served rate over time.
  * (b) unthrottled: no budget, no concurrency limit, high connector limits: records per second and
@@ -126,7 +126,7 @@ async function partB(o: Options, sizes: readonly DatasetSize[], largeSeconds: nu
     try {
       await sim.reset();
       const limit = size === "large" ? largeSeconds : undefined;
-      const run = await runRead(pat(sim, connector), limit, o.cliHeapMb);
+      const run = await runRead(pat(sim, connector), limit, o.cliHeapMb ? [`--max-old-space-size=${o.cliHeapMb}`] : []);
       const stats = await sim.stats();
       const records = [...run.records.values()].reduce((a, b) => a + b, 0);
       console.log(`  ${size}: ${minimal} minimal requests, ${expectedRecords} records in the ground truth`);

@@ -45,7 +45,7 @@ export function createRuntime(
   secrets.addFromConfig(config, spec.connectionSpecification);
   // The manifest's own validations first: their messages are more specific than the schema's.
   applyConfigValidations(manifest.root.spec, config);
-  validateConfig(config, spec.connectionSpecification);
+  validateConfig(config, spec.connectionSpecification, manifest.prebuilt);
   const source = buildSource(manifest, config);
   const settings = runtimeSettings(manifest.root, spec.connectionSpecification, source, config);
   const http = new HttpClient({ connections: settings.concurrency, timeoutMs: settings.requestTimeoutMs });

@@ -68,6 +68,9 @@ function validate(validation: unknown, where: string, config: Config, ajv: Ajv):
   if (!isNode(strategy)) throw systemError(`Manifest: ${where}.validation_strategy is required`);
   const schema = buildWith(VALIDATION_STRATEGIES, strategy, `${where}.validation_strategy`, config);
   const values = buildWith(VALIDATORS, validation, where, config);
+  // Compiled only when the config has a value to check (compiling costs milliseconds per schema
+  // at every start; the build checks the package's own schemas, scripts/cache-manifest.ts).
+  if (values.length === 0) return;
   let check: ReturnType<typeof ajv.compile>;
   try {
     check = ajv.compile(schema);

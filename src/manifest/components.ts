@@ -48,9 +48,22 @@ function isJsonSchema(node: Obj): boolean {
 }
 
 export function propagateComponents(manifest: Obj): Obj {
+  // A component shared by several places of the resolved tree (a reference resolves once, see
+  // references.ts) is visited once per distinct context (its parent type, field and parameters)
+  // and the result shared too.
+  const visited = new WeakMap<object, Map<string, unknown>>();
   const visit = (node: unknown, parentType: string | undefined, field: string | undefined, params: Obj): unknown => {
     if (Array.isArray(node)) return node.map((item) => visit(item, parentType, field, params));
     if (!isObj(node) || isJsonSchema(node)) return node;
+    const context = `${parentType ?? ""}.${field ?? ""}.${JSON.stringify(params)}`;
+    let results = visited.get(node);
+    if (results === undefined) visited.set(node, (results = new Map()));
+    if (results.has(context)) return results.get(context);
+    const out = visitComponent(node, parentType, field, params);
+    results.set(context, out);
+    return out;
+  };
+  const visitComponent = (node: Obj, parentType: string | undefined, field: string | undefined, params: Obj): Obj => {
     const out: Obj = { ...node };
     if (out.type === undefined && parentType && field) {
       const implied = DEFAULT_TYPES[`${parentType}.${field}`];

@@ -18,6 +18,12 @@ export interface LoadedManifest {
   /** The manifest file and its folder (schema files resolve against it). */
   file: string;
   dir: string;
+  /**
+   * The text is the package's manifest as built (the build's parsed copy was used): the build
+   * checked its spec against JSON Schema's meta-schema (scripts/cache-manifest.ts), so start-up
+   * need not do it again.
+   */
+  prebuilt: boolean;
 }
 
 /** The package root: two levels above dist/src/manifest or src/manifest. */
@@ -44,7 +50,8 @@ export function parseManifestYaml(text: string, file: string): unknown {
 
 export function parseManifest(text: string, file: string): LoadedManifest {
   // The build's parsed copy of this very text, if there is one (parsed-cache.ts).
-  const raw = cachedParse(text) ?? parseManifestYaml(text, file);
+  const cached = cachedParse(text);
+  const raw = cached ?? parseManifestYaml(text, file);
   if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw systemError(`The manifest ${file} is not a mapping`);
   const resolved = propagateComponents(resolveReferences(raw as Record<string, unknown>));
   if (resolved.type !== "DeclarativeSource") {
@@ -53,7 +60,7 @@ export function parseManifest(text: string, file: string): LoadedManifest {
   for (const key of ["check", "version"]) {
     if (resolved[key] === undefined) throw systemError(`The manifest ${file} needs a top-level "${key}"`);
   }
-  return { root: resolved, file, dir: dirname(file) };
+  return { root: resolved, file, dir: dirname(file), prebuilt: cached !== undefined };
 }
 
 export function loadManifest(file: string = DEFAULT_MANIFEST): LoadedManifest {

@@ -77,7 +77,7 @@ describe("tap-asana: help, version, about", () => {
     expect(r.stdout).toMatch(/^# tap-asana/);
     expect(r.stdout).toContain("| Setting | Type | Required | Sensitive | Default | Description |");
     expect(r.stdout).toMatch(/\| `credentials\.personal_access_token` \| string \| no \| yes \|/);
-    expect(r.stdout).toMatch(/\| `num_workers` \| integer \| no \| no \| `10` \|/);
+    expect(r.stdout).toMatch(/\| `num_workers` \| integer \| no \| no \| `20` \|/);
     expect(r.stdout).toContain("## Capabilities");
     expect(r.stdout).toContain("- activate-version");
     expect(r.stdout).toContain("## Streams");

@@ -74,7 +74,7 @@ describe("settings declared in the spec", () => {
 describe("runtimeSettings", () => {
   it("gives a config without settings the spec's defaults and the test hooks' fixed values", () => {
     expect(settingsFor(PAT)).toEqual({
-      concurrency: 10,
+      concurrency: 20,
       initialRate: 1.25,
       maxRate: 25,
       requestTimeoutMs: 60_000,
