@@ -85,6 +85,11 @@ class ReadLoop {
   private readonly tracker: CheckpointTracker;
   private readonly feeds: FeedReader;
   private readonly gates: ConfigGates;
+  /**
+   * The columns a narrowed catalog selects, per stream: a record carries only those, also where the
+   * manifest asks Asana for more (`always_include_properties`, a field a record filter reads).
+   */
+  private readonly columns = new Map<string, ReadonlySet<string>>();
   /** Work waiting for a gate (config-gates.ts) to open. */
   private held: WorkItem[] = [];
   private readonly failures: StreamFailure[] = [];
@@ -108,7 +113,11 @@ class ReadLoop {
       states: options.states ?? new Map(),
     });
     for (const run of this.runs.values()) {
-      run.def.requester.selectFields(run.selected ? options.fields?.get(run.name) : undefined);
+      const fields = run.selected ? options.fields?.get(run.name) : undefined;
+      run.def.requester.selectFields(fields);
+      // The primary key and the cursor are kept whatever the catalog says (Airbyte requires them).
+      const keys = [...run.def.primaryKey.map((path) => path[0]!), ...(run.def.cursor ? [run.def.cursor.cursorField] : [])];
+      if (fields) this.columns.set(run.name, new Set([...fields, ...keys]));
     }
     this.gates = new ConfigGates(this.runs.values(), this.env.config);
     this.tracker = new CheckpointTracker(this.emitter, options.checkpointIntervalMs ?? 1000, () => this.fatal !== undefined);
@@ -477,9 +486,16 @@ class ReadLoop {
     if (key !== undefined && !run.seen.add(key)) return false;
     if (run.selected && !quiet) {
       run.records++;
-      await this.emitter.record(run.name, record);
+      await this.emitter.record(run.name, this.selectedColumns(run.name, record));
     }
     return true;
+  }
+
+  /** The record as the catalog selects it (the same object when the catalog keeps every column). */
+  private selectedColumns(stream: string, record: ApiRecord): ApiRecord {
+    const columns = this.columns.get(stream);
+    if (!columns || Object.keys(record).every((k) => columns.has(k))) return record;
+    return Object.fromEntries(Object.entries(record).filter(([k]) => columns.has(k)));
   }
 
   // ---- failures -----------------------------------------------------------------------------
