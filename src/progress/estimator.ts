@@ -142,8 +142,38 @@ export class RowEstimator implements ReadObserver {
     previous: ReadonlyMap<string, StreamEstimate | undefined>,
     current: ReadonlyMap<string, StreamEstimate | undefined>,
   ): StreamEstimate | undefined {
+    const coming = this.fromParents(tally, previous, current);
+    if (!coming) return undefined;
+    const { toCome, countedToCome, countedRows, parentsComplete } = coming;
+    const notStarted = tally.scheduled - tally.finished - tally.open.size;
+    // No parent will create more partitions (a recursive stream's own records do so only while a partition of it is open).
+    if (parentsComplete && notStarted === 0 && tally.open.size === 0) return { rows: tally.kept, pages: tally.pages, complete: true };
+    const meanRows = tally.finished ? tally.keptFinished / tally.finished : undefined;
+    const meanPages = tally.finished ? tally.pagesFinished / tally.finished : 1;
+    const open = openPartitions(tally, meanRows, meanPages);
+    const uncountedNotStarted = notStarted - (tally.expected.size - open.counted);
+    if (meanRows === undefined && (uncountedNotStarted > 0 || toCome > 0 || open.uncounted > 0)) return undefined;
+    const rows =
+      tally.keptFinished +
+      open.rows +
+      (tally.expectedPending - open.expected) + // the counted partitions not started
+      (uncountedNotStarted + toCome) * (meanRows ?? 0) +
+      countedRows;
+    const pages = tally.pagesFinished + open.pages + (notStarted + toCome + countedToCome) * meanPages;
+    return { rows: Math.max(rows, tally.kept), pages: Math.max(pages, tally.pages), complete: false };
+  }
+
+  /**
+   * The partitions the parents' records still to come will create: without a count (they take the
+   * mean: `toCome`), with one (`countedToCome`, their rows in `countedRows`); undefined while a
+   * parent has no estimate yet.
+   */
+  private fromParents(
+    tally: StreamTally,
+    previous: ReadonlyMap<string, StreamEstimate | undefined>,
+    current: ReadonlyMap<string, StreamEstimate | undefined>,
+  ): { toCome: number; countedToCome: number; countedRows: number; parentsComplete: boolean } | undefined {
     const { name, parents } = tally.stream;
-    /** Partitions to come without a count (they take the mean), with one (their rows are in `countedRows`). */
     let toCome = 0;
     let countedToCome = 0;
     let countedRows = 0;
@@ -169,37 +199,23 @@ export class RowEstimator implements ReadObserver {
         toCome += from.partitions * perRecord;
       }
     }
-    const notStarted = tally.scheduled - tally.finished - tally.open.size;
-    // No parent will create more partitions (a recursive stream's own records do so only while a partition of it is open).
-    if (parentsComplete && notStarted === 0 && tally.open.size === 0) return { rows: tally.kept, pages: tally.pages, complete: true };
-    const meanRows = tally.finished ? tally.keptFinished / tally.finished : undefined;
-    const meanPages = tally.finished ? tally.pagesFinished / tally.finished : 1;
-    // An open partition: its count, else the larger of the mean and what it has plus one more page at its density.
-    let openRows = 0;
-    let openPages = 0;
-    let openCounted = 0;
-    let openExpected = 0;
-    let openUncounted = 0;
-    for (const open of tally.open.values()) {
-      openPages += Math.max(meanPages, open.pages + 1);
-      if (open.expected !== undefined) {
-        openRows += Math.max(open.expected, open.kept);
-        openCounted++;
-        openExpected += open.expected;
-      } else {
-        openRows += Math.max(meanRows ?? 0, open.kept + open.kept / open.pages);
-        openUncounted++;
-      }
-    }
-    const uncountedNotStarted = notStarted - (tally.expected.size - openCounted);
-    if (meanRows === undefined && (uncountedNotStarted > 0 || toCome > 0 || openUncounted > 0)) return undefined;
-    const rows =
-      tally.keptFinished +
-      openRows +
-      (tally.expectedPending - openExpected) + // the counted partitions not started
-      (uncountedNotStarted + toCome) * (meanRows ?? 0) +
-      countedRows;
-    const pages = tally.pagesFinished + openPages + (notStarted + toCome + countedToCome) * meanPages;
-    return { rows: Math.max(rows, tally.kept), pages: Math.max(pages, tally.pages), complete: false };
+    return { toCome, countedToCome, countedRows, parentsComplete };
   }
+}
+
+/** The open partitions: each its count, else the larger of the mean and what it has plus one more page at its density. */
+function openPartitions(tally: StreamTally, meanRows: number | undefined, meanPages: number): { rows: number; pages: number; counted: number; expected: number; uncounted: number } {
+  const open = { rows: 0, pages: 0, counted: 0, expected: 0, uncounted: 0 };
+  for (const partition of tally.open.values()) {
+    open.pages += Math.max(meanPages, partition.pages + 1);
+    if (partition.expected !== undefined) {
+      open.rows += Math.max(partition.expected, partition.kept);
+      open.counted++;
+      open.expected += partition.expected;
+    } else {
+      open.rows += Math.max(meanRows ?? 0, partition.kept + partition.kept / partition.pages);
+      open.uncounted++;
+    }
+  }
+  return open;
 }
