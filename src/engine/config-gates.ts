@@ -1,10 +1,11 @@
 /**
  * The engine's side of `config_must_match` (src/declarative/config-match.ts): a stream with a
- * rule the config turns on is a gate. Work of its descendants waits ("is held") until the gate
- * stream has been listed in full; then either every config value named one of its records and
- * the held work goes ahead, or the sync stops with a config_error naming the values, before any
- * record of a descendant is emitted. No request is spent on the check: it reads the pages the
- * sync reads anyway.
+ * rule the config turns on is a gate. While a gate is closed, only the gate streams and their
+ * ancestors are read; all other work waits ("is held") until the gate stream has been listed in
+ * full. Then either every config value named one of its records and the held work goes ahead, or
+ * the sync stops with a config_error naming the values, before any record of a stream off the
+ * gates' path (a descendant or an unrelated stream) is emitted. No request is spent on the check:
+ * it reads the pages the sync reads anyway.
  */
 import type { ApiRecord } from "../declarative/record-selector.js";
 import { ConfigMatchTally, configValuesOf } from "../declarative/config-match.js";
@@ -21,6 +22,8 @@ interface Gate {
 export class ConfigGates {
   private readonly gates: Gate[] = [];
   private readonly gatedBy = new Map<StreamRun, Gate[]>();
+  /** The gate streams and their ancestors: read while a gate is closed. */
+  private readonly gatePath = new Set<StreamRun>();
 
   constructor(runs: Iterable<StreamRun>, config: Config) {
     const all = [...runs];
@@ -30,6 +33,7 @@ export class ConfigGates {
         .filter((tally) => tally.missing.length > 0);
       if (tallies.length) this.gates.push({ run, tallies, open: false });
     }
+    for (const gate of this.gates) for (const run of [gate.run, ...gate.run.ancestors()]) this.gatePath.add(run);
     for (const run of all) {
       const ancestors = run.ancestors();
       const gates = this.gates.filter((g) => g.run !== run && ancestors.includes(g.run));
@@ -42,9 +46,10 @@ export class ConfigGates {
     for (const gate of this.gates) if (gate.run === run && !gate.open) for (const tally of gate.tallies) tally.observe(records);
   }
 
-  /** True while work of `run` must wait: some ancestor's gate is not open yet. */
+  /** True while work of `run` must wait: an ancestor's gate is not open yet, or `run` is off the path of a closed gate. */
   holds(run: StreamRun): boolean {
-    return this.gatedBy.get(run)?.some((g) => !g.open) ?? false;
+    if (this.gatedBy.get(run)?.some((g) => !g.open)) return true;
+    return !this.gatePath.has(run) && this.gates.some((g) => !g.open);
   }
 
   /**

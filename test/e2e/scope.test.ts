@@ -228,8 +228,9 @@ describe("a value that names nothing", () => {
     const errors = errorsOf(run.messages);
     expect(errors.map((e) => e.failure_type)).toContain("config_error");
     expect(errors.find((e) => e.failure_type === "config_error")!.message).toContain(named);
-    // Nothing below the refused stream is emitted or reported complete.
+    // Nothing below the refused stream, nor off its path, is emitted or reported complete.
     for (const stream of below) if (stream !== "workspaces") expect(recordsOf(run.messages, stream), stream).toEqual([]);
+    for (const stream of ["users", "tags", "portfolios", "goals"]) expect(recordsOf(run.messages, stream), stream).toEqual([]);
     const complete = run.messages.filter((m) => m.type === "TRACE" && m.trace!.stream_status?.status === "COMPLETE");
     for (const m of complete) expect(below).not.toContain(m.trace!.stream_status!.stream_descriptor.name);
     expect(run.lines.join("\n")).not.toContain(sim.token);
