@@ -32,6 +32,15 @@ function streamOfRoute(route: string): string {
     [/^GET \/project_templates$/, "project_templates"],
     [/^GET \/status_updates$/, "status_updates"],
     [/^GET \/webhooks$/, "webhooks"],
+    [/^GET \/workspaces\/\{gid\}\/custom_fields$/, "custom_fields"],
+    [/^GET \/(projects|portfolios)\/\{gid\}\/custom_field_settings$/, "custom_field_settings"],
+    [/^GET \/task_templates$/, "task_templates"],
+    [/^GET \/portfolios$/, "portfolios"],
+    [/^GET \/portfolios\/\{gid\}\/items$/, "portfolio_items"],
+    [/^GET \/goals$/, "goals"],
+    [/^GET \/goal_relationships$/, "goal_relationships"],
+    [/^GET \/time_periods$/, "time_periods"],
+    [/^GET \/workspaces\/\{gid\}\/audit_log_events$/, "audit_log_events"],
   ];
   return table.find(([re]) => re.test(route))?.[1] ?? route;
 }
@@ -108,6 +117,10 @@ async function main(): Promise<number> {
       const needed = (minimal.byStream as Record<string, number>)[name] ?? 0;
       rows.push([name, String(records.get(name) ?? 0), String(requests.get(name) ?? 0), wall === undefined ? "—" : wall.toFixed(1), ideal(needed)]);
     }
+    // Requests to routes the table above does not attribute to a stream (the Events API, lookups).
+    const listed = new Set(sync.streams);
+    const other = [...requests].filter(([stream]) => !listed.has(stream)).reduce((sum, [, n]) => sum + n, 0);
+    if (other) rows.push(["(other routes)", "", String(other), "", ""]);
     const totalRecords = [...records.values()].reduce((a, b) => a + b, 0);
     rows.push(["total", String(totalRecords), String(stats.total), seconds.toFixed(1), ideal(minimal.total)]);
     console.log("");
