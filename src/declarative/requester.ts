@@ -112,10 +112,27 @@ export function topLevelField(path: string): string {
   return dot < 0 ? path : path.slice(0, dot);
 }
 
-export function joinUrl(base: string, path: string): string {
-  if (/^https?:\/\//i.test(path)) return path;
+/** `path` under `base` (an absolute path stands as it is). Throws a TypeError if not a URL. */
+export function joinedUrl(base: string, path: string): URL {
+  if (/^https?:\/\//i.test(path)) return new URL(path);
   const trimmedBase = base.endsWith("/") ? base : `${base}/`;
-  return new URL(path.replace(/^\/+/, ""), trimmedBase).toString();
+  return new URL(path.replace(/^\/+/, ""), trimmedBase);
+}
+
+export function joinUrl(base: string, path: string): string {
+  return joinedUrl(base, path).href;
+}
+
+/** `url` with `params` set in its query. */
+function withParams(url: URL, params: [string, string][]): string {
+  if (params.length === 0) return url.href;
+  // No query or fragment yet (the usual case): the form-encoded parameters appended are exactly
+  // what the search setter would make of them, without parsing the query (kilobytes) again.
+  if (!/[?#]/.test(url.href)) return `${url.href}?${new URLSearchParams(params).toString()}`;
+  const search = new URLSearchParams(url.search);
+  for (const [k, v] of params) search.set(k, v);
+  url.search = search.toString();
+  return url.href;
 }
 
 export class HttpRequester {
@@ -185,7 +202,7 @@ export class HttpRequester {
     const path = page.path || interpolateString(this.path, context);
     let url: URL;
     try {
-      url = new URL(joinUrl(base, path));
+      url = joinedUrl(base, path);
     } catch {
       // The spec's pattern already rejected a bad base_url: what is left is a path of the manifest
       // or of the API's next page.
@@ -201,18 +218,13 @@ export class HttpRequester {
     // One serialization of the query: each url.searchParams.set serializes all of it again
     // (opt_fields is kilobytes).
     const added = Object.entries(page.path ? page.params : query);
-    if (added.length) {
-      const search = new URLSearchParams(url.search);
-      for (const [k, v] of added) search.set(k, v);
-      url.search = search.toString();
-    }
     const headers: Record<string, string> = {};
     for (const [key, template] of Object.entries(this.headers)) {
       const value = interpolateString(template, context);
       if (value !== "") headers[key] = value;
     }
     Object.assign(headers, extra.headers, page.headers);
-    return { url: url.toString(), headers };
+    return { url: withParams(url, added), headers };
   }
 }
 
