@@ -123,17 +123,6 @@ export function joinUrl(base: string, path: string): string {
   return joinedUrl(base, path).href;
 }
 
-/** `url` with `params` set in its query. */
-function withParams(url: URL, params: [string, string][]): string {
-  if (params.length === 0) return url.href;
-  // No query or fragment yet (the usual case): the form-encoded parameters appended are exactly
-  // what the search setter would make of them, without parsing the query (kilobytes) again.
-  if (!/[?#]/.test(url.href)) return `${url.href}?${new URLSearchParams(params).toString()}`;
-  const search = new URLSearchParams(url.search);
-  for (const [k, v] of params) search.set(k, v);
-  url.search = search.toString();
-  return url.href;
-}
 
 export class HttpRequester {
   readonly authenticator: Authenticator;
@@ -144,6 +133,8 @@ export class HttpRequester {
   private selectedFields: ReadonlySet<string> | undefined;
   private readonly headers: Record<string, string>;
   private readonly parameters: Record<string, unknown>;
+  /** Each parameter's last value and its form encoding (opt_fields: kilobytes, the same every time). */
+  private readonly encodedParams = new Map<string, { value: string; encoded: string }>();
 
   constructor(component: object, where: string, private readonly config: Config) {
     const node: HttpRequesterNode = asComponent(component, "HttpRequester", where);
@@ -224,7 +215,28 @@ export class HttpRequester {
       if (value !== "") headers[key] = value;
     }
     Object.assign(headers, extra.headers, page.headers);
-    return { url: withParams(url, added), headers };
+    return { url: this.withParams(url, added), headers };
+  }
+
+  /** `url` with `params` set in its query. */
+  private withParams(url: URL, params: [string, string][]): string {
+    if (params.length === 0) return url.href;
+    // No query or fragment yet (the usual case): the form-encoded parameters appended are exactly
+    // what the search setter would make of them, without parsing the query again.
+    if (!/[?#]/.test(url.href)) return `${url.href}?${params.map(([k, v]) => this.encodedParam(k, v)).join("&")}`;
+    const search = new URLSearchParams(url.search);
+    for (const [k, v] of params) search.set(k, v);
+    url.search = search.toString();
+    return url.href;
+  }
+
+  /** `key=value`, form-encoded as URLSearchParams writes it. */
+  private encodedParam(key: string, value: string): string {
+    const last = this.encodedParams.get(key);
+    if (last?.value === value) return last.encoded;
+    const encoded = new URLSearchParams([[key, value]]).toString();
+    this.encodedParams.set(key, { value, encoded });
+    return encoded;
   }
 }
 

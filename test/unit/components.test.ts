@@ -61,6 +61,9 @@ describe("HttpRequester", () => {
     const expected = new URL("http://127.0.0.1:9/api/1.0/tasks");
     expected.search = new URLSearchParams({ opt_fields: "a,b.c", q: "x y/z~'\"<>", limit: "5" }).toString();
     expect(requester.build({}, undefined, noPage, { params: { limit: "5" }, headers: {} }).url).toBe(expected.href);
+    // Each parameter's encoding is kept for its last value only.
+    expect(requester.build({}, undefined, noPage, { params: { limit: "6" }, headers: {} }).url).toBe(expected.href.replace("limit=5", "limit=6"));
+    expect(requester.build({}, undefined, noPage, { params: { limit: "5" }, headers: {} }).url).toBe(expected.href);
     expect(requester.build({}, undefined, noPage, { params: {}, headers: {} }).url).toBe(
       "http://127.0.0.1:9/api/1.0/tasks?opt_fields=a%2Cb.c&q=x+y%2Fz%7E%27%22%3C%3E",
     );
