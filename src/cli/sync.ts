@@ -37,14 +37,14 @@ export interface SyncWriter extends SyncEmitter {
  * not piped), else a summary line in the protocol's log every `progressIntervalMs`; ESTIMATE
  * messages through the writer where it has them.
  */
-function progressFor(runtime: Runtime, writer: SyncWriter): SyncProgress {
+async function progressFor(runtime: Runtime, writer: SyncWriter): Promise<SyncProgress> {
   const live = wantsLiveDisplay(process.stderr, process.stdout, process.env);
   return new SyncProgress({
     sink: writer,
     requests: () => runtime.env.rate.snapshot(),
     ceiling: runtime.settings.maxRate,
     summaryIntervalMs: runtime.settings.progressIntervalMs,
-    ...(live ? { terminal: logUpdateTerminal(process.stderr) } : {}),
+    ...(live ? { terminal: await logUpdateTerminal(process.stderr) } : {}),
   });
 }
 
@@ -68,7 +68,7 @@ export async function runSync(
     const future = stream.syncMode === "incremental" && cursor && blob ? futureCursorWarning(stream.name, cursor, blob, new Date(started)) : undefined;
     if (future) await writer.log("WARN", future);
   }
-  const progress = progressFor(runtime, writer);
+  const progress = await progressFor(runtime, writer);
   progress.start();
   const result = await readStreams({
     source: runtime.source,

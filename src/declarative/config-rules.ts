@@ -62,7 +62,7 @@ export const VALIDATORS = {
   DpathValidator: dpathValues,
 } satisfies Registry<Config, unknown[]>;
 
-function validate(validation: unknown, where: string, config: Config, ajv: Ajv): void {
+function validate(validation: unknown, where: string, config: Config, ajvInstance: () => Ajv): void {
   if (!isNode(validation)) throw systemError(`Manifest: ${where} must be a validator (an object)`);
   const strategy = validation.validation_strategy;
   if (!isNode(strategy)) throw systemError(`Manifest: ${where}.validation_strategy is required`);
@@ -71,6 +71,7 @@ function validate(validation: unknown, where: string, config: Config, ajv: Ajv):
   // Compiled only when the config has a value to check (compiling costs milliseconds per schema
   // at every start; the build checks the package's own schemas, scripts/cache-manifest.ts).
   if (values.length === 0) return;
+  const ajv = ajvInstance();
   let check: ReturnType<typeof ajv.compile>;
   try {
     check = ajv.compile(schema);
@@ -91,6 +92,8 @@ export function applyConfigValidations(spec: unknown, config: Config): void {
   rejectUnread(rules, "ConfigNormalizationRules", where, ["validations"]);
   const validations: unknown = rules.validations;
   if (!Array.isArray(validations)) return;
-  const ajv = new Ajv({ strict: false, allErrors: true });
-  validations.forEach((validation, i) => validate(validation, `${where}.validations[${i}]`, config, ajv));
+  // Made for the first value to check, if any (a new Ajv costs milliseconds at every start).
+  let ajv: Ajv | undefined;
+  const ajvInstance = (): Ajv => (ajv ??= new Ajv({ strict: false, allErrors: true }));
+  validations.forEach((validation, i) => validate(validation, `${where}.validations[${i}]`, config, ajvInstance));
 }

@@ -112,11 +112,17 @@ export function topLevelField(path: string): string {
   return dot < 0 ? path : path.slice(0, dot);
 }
 
-export function joinUrl(base: string, path: string): string {
-  if (/^https?:\/\//i.test(path)) return path;
+/** `path` under `base` (an absolute path stands as it is). Throws a TypeError if not a URL. */
+export function joinedUrl(base: string, path: string): URL {
+  if (/^https?:\/\//i.test(path)) return new URL(path);
   const trimmedBase = base.endsWith("/") ? base : `${base}/`;
-  return new URL(path.replace(/^\/+/, ""), trimmedBase).toString();
+  return new URL(path.replace(/^\/+/, ""), trimmedBase);
 }
+
+export function joinUrl(base: string, path: string): string {
+  return joinedUrl(base, path).href;
+}
+
 
 export class HttpRequester {
   readonly authenticator: Authenticator;
@@ -127,6 +133,8 @@ export class HttpRequester {
   private selectedFields: ReadonlySet<string> | undefined;
   private readonly headers: Record<string, string>;
   private readonly parameters: Record<string, unknown>;
+  /** Each parameter's last value and its form encoding (opt_fields: kilobytes, the same every time). */
+  private readonly encodedParams = new Map<string, { value: string; encoded: string }>();
 
   constructor(component: object, where: string, private readonly config: Config) {
     const node: HttpRequesterNode = asComponent(component, "HttpRequester", where);
@@ -185,7 +193,7 @@ export class HttpRequester {
     const path = page.path || interpolateString(this.path, context);
     let url: URL;
     try {
-      url = new URL(joinUrl(base, path));
+      url = joinedUrl(base, path);
     } catch {
       // The spec's pattern already rejected a bad base_url: what is left is a path of the manifest
       // or of the API's next page.
@@ -201,18 +209,34 @@ export class HttpRequester {
     // One serialization of the query: each url.searchParams.set serializes all of it again
     // (opt_fields is kilobytes).
     const added = Object.entries(page.path ? page.params : query);
-    if (added.length) {
-      const search = new URLSearchParams(url.search);
-      for (const [k, v] of added) search.set(k, v);
-      url.search = search.toString();
-    }
     const headers: Record<string, string> = {};
     for (const [key, template] of Object.entries(this.headers)) {
       const value = interpolateString(template, context);
       if (value !== "") headers[key] = value;
     }
     Object.assign(headers, extra.headers, page.headers);
-    return { url: url.toString(), headers };
+    return { url: this.withParams(url, added), headers };
+  }
+
+  /** `url` with `params` set in its query. */
+  private withParams(url: URL, params: [string, string][]): string {
+    if (params.length === 0) return url.href;
+    // No query or fragment yet (the usual case): the form-encoded parameters appended are exactly
+    // what the search setter would make of them, without parsing the query again.
+    if (!/[?#]/.test(url.href)) return `${url.href}?${params.map(([k, v]) => this.encodedParam(k, v)).join("&")}`;
+    const search = new URLSearchParams(url.search);
+    for (const [k, v] of params) search.set(k, v);
+    url.search = search.toString();
+    return url.href;
+  }
+
+  /** `key=value`, form-encoded as URLSearchParams writes it. */
+  private encodedParam(key: string, value: string): string {
+    const last = this.encodedParams.get(key);
+    if (last?.value === value) return last.encoded;
+    const encoded = new URLSearchParams([[key, value]]).toString();
+    this.encodedParams.set(key, { value, encoded });
+    return encoded;
   }
 }
 

@@ -100,14 +100,24 @@ export function futureCursorWarning(stream: string, cursor: DatetimeCursor, blob
   return `The state of stream ${stream} has its cursor ${field} at ${at}, in the future: nothing will sync before ${at}`;
 }
 
-/** A stable key for a partition (key order does not matter). */
+/** A stable key for a partition (key order does not matter): its JSON with the keys sorted. */
 export function partitionKey(partition: Record<string, unknown>): string {
-  const sort = (v: unknown): unknown => {
-    if (Array.isArray(v)) return v.map(sort);
-    if (isNode(v)) return Object.fromEntries(Object.keys(v).sort().map((k) => [k, sort(v[k])]));
-    return v;
-  };
-  return JSON.stringify(sort(partition));
+  return sortedJson(partition) ?? "null";
+}
+
+/**
+ * JSON.stringify with every object's keys in sorted order, written directly (no sorted copy):
+ * undefined for what JSON leaves out (undefined, functions), as JSON.stringify gives.
+ */
+function sortedJson(value: unknown): string | undefined {
+  if (Array.isArray(value)) return `[${value.map((item) => sortedJson(item) ?? "null").join(",")}]`;
+  if (!isNode(value)) return JSON.stringify(value) as string | undefined;
+  const members: string[] = [];
+  for (const key of Object.keys(value).sort()) {
+    const json = sortedJson(value[key]);
+    if (json !== undefined) members.push(`${JSON.stringify(key)}:${json}`);
+  }
+  return `{${members.join(",")}}`;
 }
 
 /** Where a partition stands: its cursor, and extra values kept with it (a change feed's token). */

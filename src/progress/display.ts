@@ -4,7 +4,6 @@
  * clips to its height: the parts of a live display that are easy to get wrong by hand), and the
  * one-line summary for logs. Both are built from one ProgressView; neither holds any state.
  */
-import { createLogUpdate } from "log-update";
 
 export interface StreamView {
   name: string;
@@ -87,7 +86,9 @@ export interface LiveTerminal {
   done(): void;
 }
 
-export function logUpdateTerminal(stream: NodeJS.WriteStream): LiveTerminal {
+/** A live block drawn with log-update (loaded here: only a sync with a terminal display needs it). */
+export async function logUpdateTerminal(stream: NodeJS.WriteStream): Promise<LiveTerminal> {
+  const { createLogUpdate } = await import("log-update");
   // The cursor stays visible: a process killed mid-sync must not leave the terminal without one.
   const update = createLogUpdate(stream, { showCursor: true });
   return { render: (text) => update(text), clear: () => update.clear(), done: () => update.done() };

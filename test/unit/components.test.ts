@@ -50,6 +50,31 @@ describe("HttpRequester", () => {
     const second = new URL(requester.build({ project_gid: "42" }, "tok", paginator.request("tok"), { params: {}, headers: {} }).url);
     expect(second.searchParams.get("offset")).toBe("tok");
   });
+
+  it("writes the query form-encoded, as the URL's search setter does, and sets parameters in a query a path already has", () => {
+    const requester = new HttpRequester(
+      { type: "HttpRequester", url_base: "http://127.0.0.1:9/api/1.0", path: "/tasks", request_parameters: { opt_fields: "a,b.c", q: "x y/z~'\"<>" } },
+      "test",
+      {},
+    );
+    const noPage = { params: {}, headers: {} };
+    const expected = new URL("http://127.0.0.1:9/api/1.0/tasks");
+    expected.search = new URLSearchParams({ opt_fields: "a,b.c", q: "x y/z~'\"<>", limit: "5" }).toString();
+    expect(requester.build({}, undefined, noPage, { params: { limit: "5" }, headers: {} }).url).toBe(expected.href);
+    // Each parameter's encoding is kept for its last value only.
+    expect(requester.build({}, undefined, noPage, { params: { limit: "6" }, headers: {} }).url).toBe(expected.href.replace("limit=5", "limit=6"));
+    expect(requester.build({}, undefined, noPage, { params: { limit: "5" }, headers: {} }).url).toBe(expected.href);
+    expect(requester.build({}, undefined, noPage, { params: {}, headers: {} }).url).toBe(
+      "http://127.0.0.1:9/api/1.0/tasks?opt_fields=a%2Cb.c&q=x+y%2Fz%7E%27%22%3C%3E",
+    );
+    const nextPage = { path: "http://127.0.0.1:9/api/1.0/tasks?offset=abc&limit=1#top", params: { limit: "100" }, headers: {} };
+    expect(requester.build({}, undefined, nextPage, noPage).url).toBe("http://127.0.0.1:9/api/1.0/tasks?offset=abc&limit=100#top");
+    const emptyQuery = { path: "http://127.0.0.1:9/api/1.0/tasks?", params: { limit: "100" }, headers: {} };
+    expect(requester.build({}, undefined, emptyQuery, noPage).url).toBe("http://127.0.0.1:9/api/1.0/tasks?limit=100");
+    expect(requester.build({}, undefined, { path: "http://127.0.0.1:9/x?a=1", params: {}, headers: {} }, noPage).url).toBe(
+      "http://127.0.0.1:9/x?a=1",
+    );
+  });
 });
 
 describe("paginators", () => {

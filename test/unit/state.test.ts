@@ -55,6 +55,8 @@ describe("CursorState", () => {
     expect(next.startFor({ parent_slice: p1.parent_slice, project_gid: "1" }).toISOString()).toBe("2024-05-05T10:00:00.124Z");
     expect(next.startFor(p2).toISOString()).toBe("2024-01-01T00:00:00.000Z");
     expect(partitionKey({ b: 1, a: { d: 2, c: 3 } })).toBe(partitionKey({ a: { c: 3, d: 2 }, b: 1 }));
+    // The key is the partition's JSON with sorted keys: what JSON leaves out stays out.
+    expect(partitionKey({ b: [2, undefined, { y: null, x: "\"" }], a: undefined, c: "é" })).toBe('{"b":[2,null,{"x":"\\"","y":null}],"c":"é"}');
   });
 
   it("keeps a partition's position when it had no newer record", () => {
