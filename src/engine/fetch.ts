@@ -145,14 +145,14 @@ function checkPrimaryKeys(stream: StreamDefinition, records: ApiRecord[], what: 
     const key = path.join(".");
     records.forEach((record, i) => {
       const value = valueAt(record, path);
-      const position = `record ${i + 1} of ${records.length} on a page of ${what}`;
+      const position = (): string => `record ${i + 1} of ${records.length} on a page of ${what}`;
       if (value === undefined || value === null) {
-        throw systemError(`Reading ${what} failed: ${position} has no primary key "${key}" (stream ${stream.name})`);
+        throw systemError(`Reading ${what} failed: ${position()} has no primary key "${key}" (stream ${stream.name})`);
       }
       const found = jsonTypesOf(value);
       if (declared.length && !found.some((t) => declared.includes(t))) {
         throw systemError(
-          `Reading ${what} failed: the primary key "${key}" of ${position} is ${TYPE_NAMES[found[0]!] ?? found[0]}, but the schema of stream ${stream.name} declares ${declared.join(" or ")}`,
+          `Reading ${what} failed: the primary key "${key}" of ${position()} is ${TYPE_NAMES[found[0]!] ?? found[0]}, but the schema of stream ${stream.name} declares ${declared.join(" or ")}`,
         );
       }
     });
