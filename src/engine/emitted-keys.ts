@@ -38,14 +38,19 @@ export class EmittedKeys {
     return this.before.get(key);
   }
 
-  /** A record of `partition` is emitted (or counted as emitted): listed until the partition completes. */
-  add(partition: Slice, key: string, cursorValue: string): void {
+  /**
+   * Lists the records of `partition` as they are emitted (or counted as emitted), until the
+   * partition completes: the returned function takes a record's key and cursor value.
+   */
+  listing(partition: Slice): (key: string, cursorValue: string) => void {
     const id = partitionKey(partition);
-    let keys = this.open.get(id);
-    if (!keys) this.open.set(id, (keys = new Map()));
-    if (keys.has(key) || this.size >= MAX_EMITTED_KEYS) return;
-    keys.set(key, cursorValue);
-    this.size++;
+    return (key, cursorValue) => {
+      let keys = this.open.get(id);
+      if (!keys) this.open.set(id, (keys = new Map()));
+      if (keys.has(key) || this.size >= MAX_EMITTED_KEYS) return;
+      keys.set(key, cursorValue);
+      this.size++;
+    };
   }
 
   /**

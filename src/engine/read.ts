@@ -394,21 +394,20 @@ class ReadLoop {
     const mark = this.pageMark(item, next) ?? this.fullRefreshPage(item, next);
     const waiters = mark ? [...item.waiters, mark] : item.waiters;
     let kept = 0;
-    const partition = partitionOf(item.slice);
     const emitted = item.quiet ? undefined : run.emitted;
+    const listed = emitted?.listing(partitionOf(item.slice));
     for (const record of records) {
+      const key = primaryKeyOf(run.def, record);
       if (progress && cursor) {
         const value = cursor.parse(record[cursor.cursorField]);
         if (value && (!progress.latest || value > progress.latest)) progress.latest = value;
         if (cursor.clientSide && !fullRead && value && value < progress.start) continue;
-        const key = primaryKeyOf(run.def, record);
         if (progress.feed && key !== undefined) progress.feed.listed.add(key);
       }
-      const fresh = await this.emitRecord(run, record, item.quiet || this.emittedBefore(run, record));
+      const fresh = await this.emitRecord(run, record, item.quiet || this.emittedBefore(run, record, key), key);
       // Listed in this partition even when another partition emitted it: it may be the record
       // at this partition's position, which a resumed sync reads again.
-      const key = emitted && primaryKeyOf(run.def, record);
-      if (key) emitted!.add(partition, key, cursor ? String(record[cursor.cursorField] ?? "") : "");
+      if (listed && key !== undefined) listed(key, cursor ? String(record[cursor.cursorField] ?? "") : "");
       if (!fresh) continue;
       kept++;
       if (run.children.length) this.fanOut(run, record, item.slice, waiters, fullRead ? undefined : progress?.start);
@@ -432,9 +431,8 @@ class ReadLoop {
    * True for a record the interrupted sync this one resumes had emitted, in a partition it did
    * not complete, unless its cursor moved since (then it changed and is emitted again).
    */
-  private emittedBefore(run: StreamRun, record: ApiRecord): boolean {
-    const key = run.emitted && primaryKeyOf(run.def, record);
-    const before = key ? run.emitted!.emittedBefore(key) : undefined;
+  private emittedBefore(run: StreamRun, record: ApiRecord, key: string | undefined): boolean {
+    const before = key !== undefined ? run.emitted?.emittedBefore(key) : undefined;
     if (before === undefined) return false;
     const cursor = run.def.cursor;
     if (!cursor || before === "") return true;
@@ -481,8 +479,7 @@ class ReadLoop {
   }
 
   /** Emits a record unless its key was seen (false then); a quiet one only counts as seen. */
-  private async emitRecord(run: StreamRun, record: ApiRecord, quiet = false): Promise<boolean> {
-    const key = primaryKeyOf(run.def, record);
+  private async emitRecord(run: StreamRun, record: ApiRecord, quiet = false, key = primaryKeyOf(run.def, record)): Promise<boolean> {
     if (key !== undefined && !run.seen.add(key)) return false;
     if (run.selected && !quiet) {
       run.records++;

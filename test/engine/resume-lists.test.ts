@@ -6,9 +6,9 @@ import { FullRefreshResume } from "../../src/engine/full-refresh.js";
 describe("EmittedKeys", () => {
   it("lists the keys of open partitions with their cursor values, and reads them back", () => {
     const keys = new EmittedKeys(undefined);
-    keys.add({ project_gid: "p1", parent_slice: {} }, "t1", "2024-01-01T00:00:00Z");
-    keys.add({ project_gid: "p1", parent_slice: {} }, "t2", "2024-02-01T00:00:00Z");
-    keys.add({ project_gid: "p2", parent_slice: {} }, "t3", "");
+    keys.listing({ project_gid: "p1", parent_slice: {} })("t1", "2024-01-01T00:00:00Z");
+    keys.listing({ project_gid: "p1", parent_slice: {} })("t2", "2024-02-01T00:00:00Z");
+    keys.listing({ project_gid: "p2", parent_slice: {} })("t3", "");
     expect(keys.snapshot()).toEqual({ emitted_keys: { t1: "2024-01-01T00:00:00Z", t2: "2024-02-01T00:00:00Z", t3: "" } });
     const again = new EmittedKeys(keys.snapshot());
     expect(again.emittedBefore("t2")).toBe("2024-02-01T00:00:00Z");
@@ -17,8 +17,8 @@ describe("EmittedKeys", () => {
 
   it("drops a completed partition's keys but those it keeps (the records at its position)", () => {
     const keys = new EmittedKeys(undefined);
-    keys.add({ project_gid: "p1" }, "t1", "2024-01-01T00:00:00Z");
-    keys.add({ project_gid: "p1" }, "t2", "2024-02-01T00:00:00Z");
+    keys.listing({ project_gid: "p1" })("t1", "2024-01-01T00:00:00Z");
+    keys.listing({ project_gid: "p1" })("t2", "2024-02-01T00:00:00Z");
     keys.drop({ project_gid: "p1" }, (value) => value === "2024-02-01T00:00:00Z");
     expect(keys.snapshot()).toEqual({ emitted_keys: { t2: "2024-02-01T00:00:00Z" } });
     keys.drop({ project_gid: "p1" });
@@ -27,7 +27,7 @@ describe("EmittedKeys", () => {
 
   it("stays bounded", () => {
     const keys = new EmittedKeys(undefined);
-    for (let i = 0; i <= MAX_EMITTED_KEYS; i++) keys.add({ p: String(i % 7) }, `k${i}`, "");
+    for (let i = 0; i <= MAX_EMITTED_KEYS; i++) keys.listing({ p: String(i % 7) })(`k${i}`, "");
     expect(Object.keys(keys.snapshot().emitted_keys as object)).toHaveLength(MAX_EMITTED_KEYS);
   });
 });
