@@ -7,11 +7,10 @@ import { spawn } from "node:child_process";
 import { writeFileSync } from "node:fs";
 import { resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
 import type { Simulator } from "../integration_tests/simulator/index.js";
+import { CLI } from "./sync-processes.js";
 
-export const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
-const CLI = resolve(ROOT, "dist/src/cli/airbyte.js");
+export { ROOT } from "./sync-processes.js";
 
 export interface Message {
   type: string;
