@@ -206,16 +206,14 @@ export class HttpRequester {
       if (value !== "" && value !== "None") query[key] = value;
     }
     Object.assign(query, extra.params, page.params);
-    // One serialization of the query: each url.searchParams.set serializes all of it again
-    // (opt_fields is kilobytes).
-    const added = Object.entries(page.path ? page.params : query);
     const headers: Record<string, string> = {};
     for (const [key, template] of Object.entries(this.headers)) {
       const value = interpolateString(template, context);
       if (value !== "") headers[key] = value;
     }
     Object.assign(headers, extra.headers, page.headers);
-    return { url: this.withParams(url, added), headers };
+    // A next page's path already carries the other parameters: only the page's own are set on it.
+    return { url: this.withParams(url, Object.entries(page.path ? page.params : query)), headers };
   }
 
   /** `url` with `params` set in its query. */

@@ -344,15 +344,9 @@ class Compiler {
       case "==":
         return (c) => equals(left(c), right(c));
       case "!=":
-        return (c) => {
-          const l = left(c);
-          return !equals(l, right(c));
-        };
+        return (c) => !equals(left(c), right(c));
       case "in":
-        return (c) => {
-          const l = left(c);
-          return contains(l, right(c));
-        };
+        return (c) => contains(left(c), right(c));
       case "not in":
         return (c) => {
           const l = left(c);
@@ -360,23 +354,14 @@ class Compiler {
           return r === undefined ? true : !contains(l, r);
         };
       case "+":
-        return (c) => {
-          const l = left(c);
-          return plus(l, right(c));
-        };
+        return (c) => plus(left(c), right(c));
       case "~":
-        return (c) => {
-          const l = left(c);
-          return concatenate(l, right(c));
-        };
+        return (c) => concatenate(left(c), right(c));
       case "<":
       case "<=":
       case ">":
       case ">=":
-        return (c) => {
-          const l = left(c);
-          return compare(operator, l, right(c));
-        };
+        return (c) => compare(operator, left(c), right(c));
       default:
         throw new Unsupported(`operator ${operator}`);
     }
