@@ -19,7 +19,7 @@ import { asConnectorError, configError, failsCheck, isConfigError } from "../err
 import { AirbyteWriter, type AirbyteStream } from "../protocol/airbyte.js";
 import { LineOutput, exitWhenReaderCloses } from "../protocol/output.js";
 import { secrets } from "../protocol/redact.js";
-import { boundHeapGrowth } from "./heap-growth.js";
+import { tuneV8 } from "./v8-tuning.js";
 import { readJsonFile } from "./inputs.js";
 import { type Runtime, createRuntime, loadSpec } from "./runtime.js";
 import { type SyncSelection, runSync } from "./sync.js";
@@ -180,6 +180,6 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-boundHeapGrowth();
+tuneV8();
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

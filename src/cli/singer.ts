@@ -25,7 +25,7 @@ import { secrets } from "../protocol/redact.js";
 import { SingerWriter, parseBookmarks } from "../protocol/singer.js";
 import { aboutMarkdown, aboutOf } from "../protocol/singer-about.js";
 import { parseSingerCatalog, selectStreams, toSingerCatalog } from "../protocol/singer-catalog.js";
-import { boundHeapGrowth } from "./heap-growth.js";
+import { tuneV8 } from "./v8-tuning.js";
 import { coerceToSchema, readConfigs, readJsonFile } from "./inputs.js";
 import { createRuntime, loadSpec } from "./runtime.js";
 import { type SyncSelection, runSync } from "./sync.js";
@@ -211,6 +211,6 @@ export async function main(argv: string[]): Promise<number> {
   return code;
 }
 
-boundHeapGrowth();
+tuneV8();
 const code = await main(process.argv.slice(2));
 process.exitCode = code;

@@ -82,14 +82,16 @@ export class HttpClient {
   private readonly agent: UndiciAgent;
   private readonly timeoutMs: number;
   private readonly idleTimeoutMs: number;
+  private readonly connectTimeoutMs: number;
 
   constructor(options: HttpClientOptions) {
     this.timeoutMs = options.timeoutMs;
     this.idleTimeoutMs = Math.min(options.idleTimeoutMs ?? IDLE_TIMEOUT_MS, options.timeoutMs);
+    this.connectTimeoutMs = Math.min(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, options.timeoutMs);
     this.agent = new Agent({
       ...(options.connections === undefined ? {} : { connections: options.connections }),
       keepAliveTimeout: 30_000,
-      connect: { timeout: Math.min(options.connectTimeoutMs ?? CONNECT_TIMEOUT_MS, options.timeoutMs) },
+      connect: { timeout: this.connectTimeoutMs },
       headersTimeout: this.idleTimeoutMs,
       bodyTimeout: this.idleTimeoutMs,
     });
@@ -148,7 +150,26 @@ export class HttpClient {
       // undici's words name the header, never its value: "invalid authorization header".
       return systemError(`The request to ${url.origin} could not be sent: ${message}`);
     }
+    const words = code === undefined ? undefined : this.deadlineWords(code, url);
+    if (words) return new NetworkError(`${words} (${code})`);
     return new NetworkError(code ? `${code}: ${message}` : message);
+  }
+
+  /** What undici's deadline and cut-connection codes mean, in the words of this client's deadlines. */
+  private deadlineWords(code: string, url: URL): string | undefined {
+    const idle = `${this.idleTimeoutMs / 1000} s (the idle deadline of a request)`;
+    switch (code) {
+      case "UND_ERR_HEADERS_TIMEOUT":
+        return `request timed out: no answer from ${url.origin} within ${idle}`;
+      case "UND_ERR_BODY_TIMEOUT":
+        return `request timed out: no byte of the answer from ${url.origin} for ${idle}`;
+      case "UND_ERR_CONNECT_TIMEOUT":
+        return `connection timed out: no connection to ${hostPort(url)} within ${this.connectTimeoutMs / 1000} s (the connect deadline)`;
+      case "UND_ERR_SOCKET":
+        return `the connection to ${hostPort(url)} closed before the whole answer arrived`;
+      default:
+        return undefined;
+    }
   }
 
   /** A GET (what the engine's requests are). */
