@@ -1,6 +1,7 @@
 /**
  * Writes the parsed manifest beside the compiled loader (src/manifest/parsed-cache.ts), so the
- * connector starts without parsing the manifest's YAML, and checks the manifest's spec and its
+ * connector starts without parsing the manifest's YAML; writes the spec's config validator as
+ * code (src/cli/config-validator.ts), so it starts without loading Ajv; and checks the manifest's spec and its
  * config validations' base schemas against JSON Schema's meta-schema, so the connector need not
  * check them at every start (the build fails when one is not a valid JSON Schema). Run by
  * `npm run build`, after tsc.
@@ -10,6 +11,7 @@
 import { readFileSync } from "node:fs";
 import { Ajv } from "ajv";
 import addFormatsImport from "ajv-formats";
+import { writePrebuiltValidator } from "../src/cli/config-validator.js";
 import { specOf } from "../src/declarative/source.js";
 import { DEFAULT_MANIFEST, parseManifest, parseManifestYaml } from "../src/manifest/load.js";
 import { writeParsedCache } from "../src/manifest/parsed-cache.js";
@@ -42,3 +44,4 @@ for (const [where, schema] of schemasToCheck()) {
   }
 }
 writeParsedCache(text, parseManifestYaml(text, DEFAULT_MANIFEST));
+writePrebuiltValidator(specOf(manifest).connectionSpecification);

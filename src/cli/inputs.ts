@@ -3,15 +3,12 @@
  * catalog. Every problem is a config_error that names the file and the field.
  */
 import { readFileSync, statSync } from "node:fs";
-import { Ajv, type ErrorObject } from "ajv";
-import addFormatsImport from "ajv-formats";
+import type { ErrorObject } from "ajv";
 import { type ParseError, parse as parseJsonc } from "jsonc-parser";
 import { nestsDeeperThan } from "../declarative/json-text.js";
-import { ConnectorError, configError, systemError } from "../errors.js";
+import { ConnectorError, configError } from "../errors.js";
 import { propertySchema } from "../json-schema.js";
-
-// ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
-const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
+import { configValidator } from "./config-validator.js";
 
 /** The largest input files accepted, in bytes, and the deepest nesting (arrays and objects). */
 export const INPUT_LIMITS = {
@@ -171,24 +168,12 @@ function relevantErrors(errors: ErrorObject[]): ErrorObject[] {
 }
 
 /**
- * Validates a config against the spec's connectionSpecification. Keys starting with `_` are test
- * hooks (src/engine/settings.ts, TEST_HOOKS), not settings: they are skipped.
- */
-/**
- * Validates the config against the spec's schema. `specChecked`: the spec is known to be a valid
- * JSON Schema (the build checked the package's own), so Ajv need not compile the meta-schema to
- * check it again (~15-30 ms of every start).
+ * Validates the config against the spec's schema. Keys starting with `_` are test hooks
+ * (src/engine/settings.ts, TEST_HOOKS), not settings: they are skipped. `specChecked`: the spec
+ * is known to be a valid JSON Schema (the build checked the package's own): see configValidator.
  */
 export function validateConfig(config: Record<string, unknown>, spec: Record<string, unknown>, specChecked = false): void {
-  const ajv = new Ajv({ strict: false, allErrors: true, verbose: true, validateSchema: !specChecked });
-  addFormats(ajv);
-  let validate;
-  try {
-    validate = ajv.compile(spec);
-  } catch (error) {
-    // The spec ships with the connector: a bug of ours, not something the user can fix.
-    throw systemError(`The connector's spec is not a valid JSON Schema: ${(error as Error).message}`);
-  }
+  const validate = configValidator(spec, specChecked);
   const visible = Object.fromEntries(Object.entries(config).filter(([k]) => !k.startsWith("_")));
   if (validate(visible)) return;
   const errors = relevantErrors(validate.errors ?? []);

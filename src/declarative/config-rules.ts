@@ -5,7 +5,8 @@
  * (or `title`), so the manifest words the advice. Config migrations and transformations are not
  * supported (rejected, so a manifest never expects a config this runtime did not produce).
  */
-import { Ajv } from "ajv";
+import { createRequire } from "node:module";
+import type { Ajv } from "ajv";
 import { configError, systemError } from "../errors.js";
 import type { DpathValidator, PredicateValidator, ValidateAdheresToSchema } from "../manifest/components.generated.js";
 import { interpolate } from "../manifest/interpolation.js";
@@ -25,6 +26,12 @@ function adheresToSchema(node: ValidateAdheresToSchema, where: string, config: C
   }
   if (!isNode(parsed)) throw systemError(`Manifest: ${where}.base_schema must be a JSON schema object`);
   return parsed;
+}
+
+/** A new Ajv (CommonJS, loaded on first use). */
+function newAjv(): Ajv {
+  const { Ajv: AjvClass } = createRequire(import.meta.url)("ajv") as typeof import("ajv");
+  return new AjvClass({ strict: false, allErrors: true });
 }
 
 /** `validation_strategy` components: the JSON schema the validated values must adhere to. */
@@ -92,8 +99,8 @@ export function applyConfigValidations(spec: unknown, config: Config): void {
   rejectUnread(rules, "ConfigNormalizationRules", where, ["validations"]);
   const validations: unknown = rules.validations;
   if (!Array.isArray(validations)) return;
-  // Made for the first value to check, if any (a new Ajv costs milliseconds at every start).
+  // Loaded and made for the first value to check, if any (loading Ajv and making one cost ~25 ms).
   let ajv: Ajv | undefined;
-  const ajvInstance = (): Ajv => (ajv ??= new Ajv({ strict: false, allErrors: true }));
+  const ajvInstance = (): Ajv => (ajv ??= newAjv());
   validations.forEach((validation, i) => validate(validation, `${where}.validations[${i}]`, config, ajvInstance));
 }
