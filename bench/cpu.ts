@@ -5,25 +5,31 @@
  * process, so each one's CPU is its own.
  *
  *   npm run bench:cpu -- [--seed N] [--repeat N] [--large-seconds N] [--budget N] [--latency-ms N]
- *       [--part cpu|large|budget|all] [--cli-node-args="--flag ..."]
+ *       [--part cpu|large|budget|all] [--cli airbyte|singer] [--cli-node-args="--flag ..."]
  *
  * (cpu)    unthrottled full sync of every stream, medium dataset (no budget, no concurrency limit,
  *          no latency; connector 16 workers at 100,000 req/s), `--repeat` times (default 3):
  *          connector and simulator CPU seconds in the same run, their ratio, connector CPU ms per
- *          request, records/s, the CLI's peak RSS.
+ *          request, records/s, the CLI's peak RSS. Each run starts a new simulator and syncs
+ *          twice against it: the first sync meets a simulator as new as the connector process
+ *          (the target's figure), the second a warm one (its code already compiled).
  * (large)  the same on the large dataset, stopped after `--large-seconds` (default 120; 0 skips
  *          it): the peak RSS of the CLI over a bounded prefix, and the CPU ratio.
  * (budget) full sync of every stream, medium, against a budget of `--budget` requests a minute
  *          (default 1,500) with `--latency-ms` (default 150) per answer, connector at its default
  *          settings: wall time against the ideal, 429s, the served rate per 5 s.
- * `--cli-node-args` passes Node/V8 flags to the connector's process (space-separated), e.g. to
- * compare heap settings within one run.
+ * `--cli singer` runs the Singer tap with its discovered catalog (every stream, incremental where
+ * a stream can be: its first sync) instead of the Airbyte CLI's full refresh. `--cli-node-args`
+ * passes Node/V8 flags to the connector's process (space-separated), e.g. to compare heap
+ * settings within one run.
  */
 import { parseArgs } from "node:util";
 import { Dataset, type DatasetSize } from "../integration_tests/simulator/index.js";
 import {
   CLI,
+  TAP,
   type CliRun,
+  type Protocol,
   chart,
   f1,
   pat,
@@ -37,6 +43,8 @@ import {
 const UNTHROTTLED = { requests_per_second: 100_000, max_requests_per_second: 100_000, num_workers: 16 };
 /** Node/V8 flags for the connector's process (`--cli-node-args`). */
 let cliNodeArgs: string[] = [];
+/** Which CLI syncs (`--cli`): the Airbyte one, or the Singer tap. */
+let protocol: Protocol = "airbyte";
 /** The connector's default ceiling (req/s): the ideal time of a budget above it uses the ceiling. */
 const DEFAULT_CEILING = 25;
 
@@ -48,17 +56,25 @@ interface CpuFigures {
 
 const fixed = (n: number | undefined, digits: number): string => (n === undefined ? "n/a" : n.toFixed(digits));
 
-/** One unthrottled sync of every stream; the simulator's CPU is measured around it. */
-async function unthrottledSync(seed: number, size: DatasetSize, limitSeconds?: number): Promise<CpuFigures> {
+/**
+ * Unthrottled syncs of every stream against one new simulator process; the simulator's CPU is
+ * measured around each. The first sync meets a simulator as new as the connector (neither has
+ * compiled its hot code yet); each further one (`syncs` > 1) meets a warm simulator.
+ */
+async function unthrottledSyncs(seed: number, size: DatasetSize, limitSeconds?: number, syncs = 1): Promise<CpuFigures[]> {
   const sim = await startSimulatorProcess(["--seed", String(seed), "--size", size, "--max-concurrent", "0"]);
+  const figures: CpuFigures[] = [];
   try {
-    await sim.reset();
-    const before = sim.cpuSeconds();
-    const run = await runRead(pat(sim, UNTHROTTLED), limitSeconds, cliNodeArgs);
-    const after = sim.cpuSeconds();
-    const stats = await sim.stats();
-    const simulatorCpu = before === undefined || after === undefined ? undefined : after - before;
-    return { run, requests: stats.total, simulatorCpu };
+    for (let i = 0; i < syncs; i++) {
+      await sim.reset();
+      const before = sim.cpuSeconds();
+      const run = await runRead(pat(sim, UNTHROTTLED), limitSeconds, cliNodeArgs, protocol);
+      const after = sim.cpuSeconds();
+      const stats = await sim.stats();
+      const simulatorCpu = before === undefined || after === undefined ? undefined : after - before;
+      figures.push({ run, requests: stats.total, simulatorCpu });
+    }
+    return figures;
   } finally {
     await sim.stop();
   }
@@ -83,24 +99,32 @@ async function cpuPart(seed: number, repeat: number): Promise<void> {
       `connector ${UNTHROTTLED.num_workers} workers, no budget, no latency`,
   );
   const ratios: number[] = [];
+  const warmRatios: number[] = [];
+  const ratioOf = (f: CpuFigures): number | undefined =>
+    f.run.cpuSeconds !== undefined && f.simulatorCpu ? f.run.cpuSeconds / f.simulatorCpu : undefined;
   for (let i = 1; i <= repeat; i++) {
-    const f = await unthrottledSync(seed, "medium");
-    printCpu(`run ${i}`, f);
-    if (f.run.code !== 0 || f.run.errors.length) console.log(`           exit code ${f.run.code}; ${f.run.errors.join("; ")}`);
-    console.log(`           ${recordsCheck(dataset, f.run.records)}; ${f.requests} requests`);
-    if (f.run.cpuSeconds !== undefined && f.simulatorCpu) ratios.push(f.run.cpuSeconds / f.simulatorCpu);
+    const [first, warm] = await unthrottledSyncs(seed, "medium", undefined, 2);
+    for (const [label, f, into] of [[`run ${i}`, first!, ratios], ["  warm", warm!, warmRatios]] as const) {
+      printCpu(label, f);
+      if (f.run.code !== 0 || f.run.errors.length) console.log(`           exit code ${f.run.code}; ${f.run.errors.join("; ")}`);
+      console.log(`           ${recordsCheck(dataset, f.run.records)}; ${f.requests} requests`);
+      const ratio = ratioOf(f);
+      if (ratio !== undefined) into.push(ratio);
+    }
   }
-  if (ratios.length) {
-    const sorted = [...ratios].sort((a, b) => a - b);
-    console.log(`  connector / simulator CPU: median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)}, range ${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)}`);
-  }
+  const summary = (values: number[]): string => {
+    const sorted = [...values].sort((a, b) => a - b);
+    return `median ${sorted[Math.floor(sorted.length / 2)]!.toFixed(2)}, range ${sorted[0]!.toFixed(2)}-${sorted.at(-1)!.toFixed(2)}`;
+  };
+  if (ratios.length) console.log(`  connector / simulator CPU, both processes new: ${summary(ratios)}`);
+  if (warmRatios.length) console.log(`  connector / simulator CPU, the simulator warm (its second sync): ${summary(warmRatios)}`);
 }
 
 async function largePart(seed: number, seconds: number): Promise<void> {
   const dataset = new Dataset(seed, "large");
   const expected = Object.values(dataset.counts()).reduce((a, b) => a + b, 0);
   console.log(`\n(large) unthrottled, large (seed ${seed}), stopped after ${seconds} s at most`);
-  const f = await unthrottledSync(seed, "large", seconds);
+  const [f] = await unthrottledSyncs(seed, "large", seconds);
   printCpu("large", f);
   const records = [...f.run.records.values()].reduce((a, b) => a + b, 0);
   console.log(`           ${records} of ${expected} records (${pct(records / expected)}), ${f.requests} requests${f.run.stopped ? ", stopped" : ""}`);
@@ -118,7 +142,7 @@ async function budgetPart(seed: number, budget: number, latencyMs: number): Prom
   const proxy = await startRecordingProxy(sim.baseUrl);
   try {
     await sim.reset();
-    const run = await runRead({ ...pat(sim, {}), base_url: proxy.baseUrl }, undefined, cliNodeArgs);
+    const run = await runRead({ ...pat(sim, {}), base_url: proxy.baseUrl }, undefined, cliNodeArgs, protocol);
     const stats = await sim.stats();
     console.log(`  exit code ${run.code}; ${recordsCheck(dataset, run.records)}`);
     for (const e of run.errors) console.log(`  error: ${e}`);
@@ -143,6 +167,7 @@ async function main(): Promise<void> {
       budget: { type: "string", default: "1500" },
       "latency-ms": { type: "string", default: "150" },
       "cli-node-args": { type: "string", default: "" },
+      cli: { type: "string", default: "airbyte" },
     },
   });
   const number = (name: keyof typeof values): number => {
@@ -152,8 +177,11 @@ async function main(): Promise<void> {
   };
   const part = values.part;
   if (!["cpu", "large", "budget", "all"].includes(part)) throw new Error("--part must be cpu, large, budget or all");
+  if (values.cli !== "airbyte" && values.cli !== "singer") throw new Error("--cli must be airbyte or singer");
+  protocol = values.cli;
   cliNodeArgs = values["cli-node-args"].split(/\s+/).filter((a) => a !== "");
-  console.log(`bench:cpu on Node ${process.version}; connector ${CLI}${cliNodeArgs.length ? ` (node ${cliNodeArgs.join(" ")})` : ""}`);
+  const cli = protocol === "singer" ? TAP : CLI;
+  console.log(`bench:cpu on Node ${process.version}; connector ${cli}${cliNodeArgs.length ? ` (node ${cliNodeArgs.join(" ")})` : ""}`);
   if (part === "cpu" || part === "all") await cpuPart(number("seed"), Math.max(1, number("repeat")));
   if ((part === "large" || part === "all") && number("large-seconds") > 0) await largePart(number("seed"), number("large-seconds"));
   if (part === "budget" || part === "all") await budgetPart(number("seed"), number("budget"), number("latency-ms"));

@@ -7,7 +7,7 @@
  * sync); the CLI's from this process's `cutime`/`cstime` (the CPU of children waited for), before
  * it starts and after it exits, which counts every thread of the CLI until its last instruction.
  */
-import { type ChildProcess, spawn } from "node:child_process";
+import { type ChildProcess, execFileSync, spawn } from "node:child_process";
 import { mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { Agent, type IncomingMessage, type ServerResponse, createServer, request } from "node:http";
 import type { AddressInfo } from "node:net";
@@ -19,6 +19,11 @@ import { type Dataset, type DatasetSize, STREAM_NAMES } from "../integration_tes
 
 export const ROOT = resolve(fileURLToPath(import.meta.url), "../../..");
 export const CLI = resolve(ROOT, "dist/src/cli/airbyte.js");
+/** The Singer tap's CLI (`tap-asana`). */
+export const TAP = resolve(ROOT, "dist/src/cli/singer.js");
+
+/** Which of the connector's CLIs a benchmark runs: `source-asana read`, or `tap-asana` with its discovered catalog. */
+export type Protocol = "airbyte" | "singer";
 const SIMULATOR = resolve(ROOT, "dist/integration_tests/simulator/cli.js");
 export const SIZES: readonly DatasetSize[] = ["small", "medium", "large"];
 
@@ -185,12 +190,17 @@ export interface CliRun {
   stopped: boolean;
 }
 
-/** Runs `read` with every stream, with `nodeArgs` before the CLI's path; stops the CLI after `limitSeconds` if given. */
-export async function runRead(config: Record<string, unknown>, limitSeconds?: number, nodeArgs: readonly string[] = []): Promise<CliRun> {
+/** The arguments that read every stream with `protocol`'s CLI, its config and catalog written in a new directory. */
+function readArguments(config: Record<string, unknown>, protocol: Protocol): string[] {
   const dir = mkdtempSync(join(tmpdir(), "bench-throttle-"));
   const configPath = join(dir, "config.json");
   const catalogPath = join(dir, "catalog.json");
   writeFileSync(configPath, JSON.stringify(config));
+  if (protocol === "singer") {
+    // The tap's own discovered catalog (every stream selected, incremental where a stream can be).
+    writeFileSync(catalogPath, execFileSync(process.execPath, [TAP, "--config", configPath, "--discover"], { maxBuffer: 64 * 1024 * 1024 }));
+    return [TAP, "--config", configPath, "--catalog", catalogPath];
+  }
   writeFileSync(
     catalogPath,
     JSON.stringify({
@@ -201,9 +211,23 @@ export async function runRead(config: Record<string, unknown>, limitSeconds?: nu
       })),
     }),
   );
+  return [CLI, "read", "--config", configPath, "--catalog", catalogPath];
+}
+
+/**
+ * Reads every stream with the CLI of `protocol` (default: `read` of the Airbyte CLI, full
+ * refresh), with `nodeArgs` before the CLI's path; stops the CLI after `limitSeconds` if given.
+ */
+export async function runRead(
+  config: Record<string, unknown>,
+  limitSeconds?: number,
+  nodeArgs: readonly string[] = [],
+  protocol: Protocol = "airbyte",
+): Promise<CliRun> {
+  const args = readArguments(config, protocol);
   const cpuBefore = exitedChildrenCpuSeconds();
   const started = performance.now();
-  const child = spawn(process.execPath, [...nodeArgs, CLI, "read", "--config", configPath, "--catalog", catalogPath], {
+  const child = spawn(process.execPath, [...nodeArgs, ...args], {
     stdio: ["ignore", "pipe", "inherit"],
   });
   const run: CliRun = {

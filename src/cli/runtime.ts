@@ -25,7 +25,13 @@ export interface Runtime {
 /** Waits for 429s on one request before giving up with a transient_error. */
 const MAX_RATE_LIMIT_WAITS = 50;
 
-export function loadSpec(manifestPath: string | undefined): { manifest: LoadedManifest; spec: ConnectorSpecification } {
+/** A loaded manifest and its spec. */
+export interface LoadedSpec {
+  manifest: LoadedManifest;
+  spec: ConnectorSpecification;
+}
+
+export function loadSpec(manifestPath: string | undefined): LoadedSpec {
   const manifest = manifestPath ? loadManifest(manifestPath) : loadManifest();
   return { manifest, spec: specOf(manifest) };
 }
@@ -33,14 +39,15 @@ export function loadSpec(manifestPath: string | undefined): { manifest: LoadedMa
 /**
  * Reads and validates the config (registering its secrets with the process-wide masker first,
  * where the authenticators register the tokens they obtain too), then builds the source.
+ * `manifestInput` is the manifest's path (undefined: the package's), or a manifest already loaded;
  * `configInput` is the config file's path, or a config already read (the Singer tap merges several files).
  */
 export function createRuntime(
-  manifestPath: string | undefined,
+  manifestInput: string | undefined | LoadedSpec,
   configInput: string | Record<string, unknown>,
   emitter: SyncEmitter,
 ): Runtime {
-  const { manifest, spec } = loadSpec(manifestPath);
+  const { manifest, spec } = typeof manifestInput === "object" ? manifestInput : loadSpec(manifestInput);
   const config = typeof configInput === "string" ? readConfig(configInput) : configInput;
   secrets.addFromConfig(config, spec.connectionSpecification);
   // The manifest's own validations first: their messages are more specific than the schema's.

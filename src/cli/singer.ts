@@ -27,7 +27,7 @@ import { aboutMarkdown, aboutOf } from "../protocol/singer-about.js";
 import { parseSingerCatalog, selectStreams, toSingerCatalog } from "../protocol/singer-catalog.js";
 import { tuneV8 } from "./v8-tuning.js";
 import { coerceToSchema, readConfigs, readJsonFile } from "./inputs.js";
-import { createRuntime, loadSpec } from "./runtime.js";
+import { type LoadedSpec, createRuntime, loadSpec } from "./runtime.js";
 import { type SyncSelection, runSync } from "./sync.js";
 
 const NAME = "tap-asana";
@@ -112,11 +112,14 @@ function packageInfo(): { version: string; description: string } {
   }
 }
 
-/** The merged config files, with Meltano's string-typed numbers and booleans converted per the spec. */
-function readConfig(args: Args, mode: string): Record<string, unknown> {
+/**
+ * The manifest, and the merged config files with Meltano's string-typed numbers and booleans
+ * converted per its spec.
+ */
+function readConfig(args: Args, mode: string): { loaded: LoadedSpec; config: Record<string, unknown> } {
   if (!args.config.length) throw configError(`${NAME} ${mode} needs --config FILE. ${USAGE}`);
-  const { spec } = loadSpec(args.manifest);
-  return coerceToSchema(readConfigs(args.config), spec.connectionSpecification);
+  const loaded = loadSpec(args.manifest);
+  return { loaded, config: coerceToSchema(readConfigs(args.config), loaded.spec.connectionSpecification) };
 }
 
 async function about(args: Args, out: LineOutput): Promise<void> {
@@ -129,8 +132,8 @@ async function about(args: Args, out: LineOutput): Promise<void> {
 }
 
 async function discover(args: Args, out: LineOutput, logs: LogLines): Promise<number> {
-  const config = readConfig(args, "--discover");
-  const runtime = createRuntime(args.manifest, config, new SingerWriter(out, logs));
+  const { loaded, config } = readConfig(args, "--discover");
+  const runtime = createRuntime(loaded, config, new SingerWriter(out, logs));
   await runtime.close();
   await out.writeLine(JSON.stringify(toSingerCatalog(streamInfos(runtime.source)), null, 2));
   return 0;
@@ -152,12 +155,12 @@ function readTapState(path: string): Map<string, StateBlob> {
 }
 
 async function sync(args: Args, out: LineOutput, logs: LogLines): Promise<number> {
-  const config = readConfig(args, "sync");
+  const { loaded, config } = readConfig(args, "sync");
   // Bookmarks are the per-stream state blobs the engine writes, the same as in Airbyte mode; the
   // ones of streams not synced now are carried over into every STATE.
   const bookmarks = args.state ? readTapState(args.state) : new Map<string, StateBlob>();
   const writer = new SingerWriter(out, logs, { bookmarks });
-  const runtime = createRuntime(args.manifest, config, writer);
+  const runtime = createRuntime(loaded, config, writer);
   try {
     const catalog = args.catalog ? parseSingerCatalog(readJsonFile(args.catalog, "catalog"), args.catalog) : undefined;
     const { streams, unknown, plans, fields } = selectStreams(streamInfos(runtime.source), catalog);

@@ -90,6 +90,8 @@ export class SingerWriter implements SyncEmitter {
   private readonly bookmarks: Record<string, Record<string, unknown>> = {};
   /** Streams (selected or read only as parents) paused by a rate limit, until when. */
   private readonly pausedUntil = new Map<string, number>();
+  /** The last time_extracted made, and the millisecond it is for. */
+  private extractedAt = { ms: -1, iso: "" };
   readonly version: number;
 
   constructor(
@@ -154,9 +156,16 @@ export class SingerWriter implements SyncEmitter {
       stream,
       record,
       ...(fullTable ? { version: this.version } : {}),
-      time_extracted: new Date().toISOString(),
+      time_extracted: this.timeExtracted(),
     };
     await this.out.writeJson(message);
+  }
+
+  /** The current time in ISO-8601, made once per millisecond (many records are extracted in one). */
+  private timeExtracted(): string {
+    const now = Date.now();
+    if (now !== this.extractedAt.ms) this.extractedAt = { ms: now, iso: new Date(now).toISOString() };
+    return this.extractedAt.iso;
   }
 
   async state(stream: string, streamState: Record<string, unknown>): Promise<void> {
