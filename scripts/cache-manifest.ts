@@ -1,6 +1,7 @@
 /**
- * Writes the parsed manifest beside the compiled loader (src/manifest/parsed-cache.ts), so the
- * connector starts without parsing the manifest's YAML; writes the spec's config validator as
+ * Writes the parsed and the resolved manifest beside the compiled loader
+ * (src/manifest/parsed-cache.ts), so the connector starts without parsing the manifest's YAML or
+ * resolving it; writes the spec's config validator as
  * code (src/cli/config-validator.ts), so it starts without loading Ajv; and checks the manifest's spec and its
  * config validations' base schemas against JSON Schema's meta-schema, so the connector need not
  * check them at every start (the build fails when one is not a valid JSON Schema). Run by
@@ -14,13 +15,16 @@ import addFormatsImport from "ajv-formats";
 import { writePrebuiltValidator } from "../src/cli/config-validator.js";
 import { specOf } from "../src/declarative/source.js";
 import { DEFAULT_MANIFEST, parseManifest, parseManifestYaml } from "../src/manifest/load.js";
-import { writeParsedCache } from "../src/manifest/parsed-cache.js";
+import { writeParsedCache, writeResolvedCache } from "../src/manifest/parsed-cache.js";
 
 // ajv-formats is CommonJS; its default export arrives wrapped under NodeNext resolution.
 const addFormats = addFormatsImport as unknown as (ajv: Ajv) => Ajv;
 
 const text = readFileSync(DEFAULT_MANIFEST, "utf8");
-const manifest = parseManifest(text, DEFAULT_MANIFEST);
+// From the YAML itself, whatever cache files an earlier build left; as a start reads it from the
+// JSON cache (aliases become copies, strings as JSON.parse makes them), so both caches hold one tree.
+const parsed: unknown = JSON.parse(JSON.stringify(parseManifestYaml(text, DEFAULT_MANIFEST)));
+const manifest = parseManifest(text, DEFAULT_MANIFEST, parsed);
 const ajv = addFormats(new Ajv({ strict: false, allErrors: true }));
 
 /** The JSON Schemas the connector compiles only when it needs them: the spec, the config validations' base schemas. */
@@ -43,5 +47,6 @@ for (const [where, schema] of schemasToCheck()) {
     process.exit(1);
   }
 }
-writeParsedCache(text, parseManifestYaml(text, DEFAULT_MANIFEST));
+writeParsedCache(text, parsed);
+writeResolvedCache(text, manifest.root);
 writePrebuiltValidator(specOf(manifest).connectionSpecification);

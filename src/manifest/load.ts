@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type * as Yaml from "yaml";
 import { systemError } from "../errors.js";
 import { propagateComponents } from "./components.js";
-import { cachedParse } from "./parsed-cache.js";
+import { PARSED_MANIFEST, RESOLVED_MANIFEST, cachedParse, cachedResolved, manifestDigest } from "./parsed-cache.js";
 import { resolveReferences } from "./references.js";
 
 export interface LoadedManifest {
@@ -48,19 +48,28 @@ export function parseManifestYaml(text: string, file: string): unknown {
   }
 }
 
-export function parseManifest(text: string, file: string): LoadedManifest {
-  // The build's parsed copy of this very text, if there is one (parsed-cache.ts).
-  const cached = cachedParse(text);
-  const raw = cached ?? parseManifestYaml(text, file);
-  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw systemError(`The manifest ${file} is not a mapping`);
-  const resolved = propagateComponents(resolveReferences(raw as Record<string, unknown>));
+/**
+ * The manifest of `text`: from the build's resolved or parsed copy of this very text if there is
+ * one (parsed-cache.ts), else from its YAML; `parsed`: the YAML's tree, already parsed (no cache is read then).
+ */
+export function parseManifest(text: string, file: string, parsed?: unknown): LoadedManifest {
+  const digest = parsed === undefined ? manifestDigest(text) : undefined;
+  const prebuilt = digest === undefined ? undefined : cachedResolved(text, RESOLVED_MANIFEST, digest);
+  const cached = digest === undefined || prebuilt ? undefined : cachedParse(text, PARSED_MANIFEST, digest);
+  const resolved = prebuilt ?? resolvedTree(parsed ?? cached ?? parseManifestYaml(text, file), file);
   if (resolved.type !== "DeclarativeSource") {
     throw systemError(`The manifest ${file} must have type: DeclarativeSource (got ${String(resolved.type)})`);
   }
   for (const key of ["check", "version"]) {
     if (resolved[key] === undefined) throw systemError(`The manifest ${file} needs a top-level "${key}"`);
   }
-  return { root: resolved, file, dir: dirname(file), prebuilt: cached !== undefined };
+  return { root: resolved, file, dir: dirname(file), prebuilt: prebuilt !== undefined || cached !== undefined };
+}
+
+/** A parsed manifest with its references resolved and its parameters propagated. */
+export function resolvedTree(raw: unknown, file: string): Record<string, unknown> {
+  if (!raw || typeof raw !== "object" || Array.isArray(raw)) throw systemError(`The manifest ${file} is not a mapping`);
+  return propagateComponents(resolveReferences(raw as Record<string, unknown>));
 }
 
 export function loadManifest(file: string = DEFAULT_MANIFEST): LoadedManifest {
