@@ -103,6 +103,23 @@ function granularityOf(node: DatetimeBasedCursor, where: string): number {
   }
 }
 
+/**
+ * `format` remembering its last answer: most partitions of a sync start at the same position (the
+ * configured start, or one saved position), formatted once per partition.
+ */
+function lastFormatted(format: (date: Date) => string): (date: Date) => string {
+  let lastTime = Number.NaN;
+  let lastText = "";
+  return (date) => {
+    const time = date.getTime();
+    if (time !== lastTime) {
+      lastText = format(date);
+      lastTime = time;
+    }
+    return lastText;
+  };
+}
+
 /** The configured start of history: `start_datetime`, a template or a MinMaxDatetime. */
 function startOf(node: DatetimeBasedCursor, where: string, datetimeFormat: string, config: Config): Date {
   const startNode: unknown = node.start_datetime;
@@ -133,7 +150,7 @@ function datetimeBasedCursor(node: DatetimeBasedCursor, where: string, config: C
   const startOptionNode = optionalChild(node, "start_time_option", where);
   return {
     cursorField,
-    format: (date) => strftime(date, datetimeFormat),
+    format: lastFormatted((date) => strftime(date, datetimeFormat)),
     parse: (value) => {
       for (const f of formats) {
         const d = parseDatetime(value, f);
