@@ -180,6 +180,17 @@ describe("the connection pool", () => {
     expect(server.peakOpen()).toBe(2);
   });
 
+  it("the total deadline also ends a request still waiting for a connection", async () => {
+    // The first request holds the only connection; the second waits behind it.
+    const server = await serve(() => undefined);
+    const http = client({ connections: 1, timeoutMs: 300, idleTimeoutMs: 60_000 });
+    const results = await Promise.allSettled([http.get(`${server.origin}/first`, {}), http.get(`${server.origin}/second`, {})]);
+    for (const result of results) {
+      expect(result.status).toBe("rejected");
+      expect(String((result as PromiseRejectedResult).reason)).toMatch(/no complete answer within 0.3 s \(the total deadline of a request\)/);
+    }
+  });
+
   it("close ends the pool's connections", async () => {
     let closed = 0;
     const server = await serve((req, res) => {
