@@ -5,6 +5,7 @@
  * `https://app.asana.com/api/1.0` + `/projects` keeps `/api/1.0`. QueryProperties (a parameter
  * listing the fields to fetch, narrowed to the catalog's columns) lives here too.
  */
+import { type RequestTarget, targetOf } from "../http/client.js";
 import { systemError } from "../errors.js";
 import type {
   HttpRequester as HttpRequesterNode,
@@ -34,6 +35,8 @@ import { type RecordTransformation, buildTransformations } from "./transformatio
 export interface BuiltRequest {
   url: string;
   headers: Record<string, string>;
+  /** The URL's origin and path with its query (what the HTTP client sends, without parsing `url` again). */
+  target: RequestTarget;
 }
 
 /**
@@ -213,19 +216,23 @@ export class HttpRequester {
     }
     Object.assign(headers, extra.headers, page.headers);
     // A next page's path already carries the other parameters: only the page's own are set on it.
-    return { url: this.withParams(url, Object.entries(page.path ? page.params : query)), headers };
+    return { ...this.withParams(url, Object.entries(page.path ? page.params : query)), headers };
   }
 
-  /** `url` with `params` set in its query. */
-  private withParams(url: URL, params: [string, string][]): string {
-    if (params.length === 0) return url.href;
+  /** `url` with `params` set in its query, and where it goes. */
+  private withParams(url: URL, params: [string, string][]): { url: string; target: RequestTarget } {
+    if (params.length === 0) return { url: url.href, target: targetOf(url) };
     // No query or fragment yet (the usual case): the form-encoded parameters appended are exactly
     // what the search setter would make of them, without parsing the query again.
-    if (!/[?#]/.test(url.href)) return `${url.href}?${params.map(([k, v]) => this.encodedParam(k, v)).join("&")}`;
+    const href = url.href;
+    if (!/[?#]/.test(href)) {
+      const query = params.map(([k, v]) => this.encodedParam(k, v)).join("&");
+      return { url: `${href}?${query}`, target: { origin: url.origin, path: `${url.pathname}?${query}` } };
+    }
     const search = new URLSearchParams(url.search);
     for (const [k, v] of params) search.set(k, v);
     url.search = search.toString();
-    return url.href;
+    return { url: url.href, target: targetOf(url) };
   }
 
   /** `key=value`, form-encoded as URLSearchParams writes it. */

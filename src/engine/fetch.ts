@@ -15,7 +15,7 @@ import { type ApiRecord, valueAt } from "../declarative/record-selector.js";
 import type { RequestParts } from "../declarative/request-option.js";
 import type { StreamDefinition } from "../declarative/stream.js";
 import { transformRecords } from "../declarative/transformations.js";
-import type { HttpResult } from "../http/client.js";
+import type { HttpResult, RequestTarget } from "../http/client.js";
 import type { Clock } from "../http/clock.js";
 import type { RateController } from "../http/rate-controller.js";
 import { describeAnswer, send } from "../http/sender.js";
@@ -41,7 +41,7 @@ export type PageResult =
 
 export interface FetchEnvironment {
   /** GETs a URL (an HttpClient, or a fake in tests). */
-  http: { get(url: string, headers: Record<string, string>): Promise<HttpResult> };
+  http: { get(url: string, headers: Record<string, string>, target?: RequestTarget): Promise<HttpResult> };
   rate: RateController;
   /** Told when a 429 pauses the requests of `stream`, with the epoch ms at which they resume. */
   onRateLimited: (stream: string, resumeAt: number) => Promise<void>;
@@ -80,10 +80,10 @@ export async function fetchPage(
   // A paginated listing must answer a list; a lookup (NoPagination) may answer one object.
   const expectList = paginator.paginates;
   const final = await send(
-    { method: "GET", url: request.url, headers: request.headers },
+    { method: "GET", url: request.url, headers: request.headers, target: request.target },
     {
       transport: async (r) => {
-        const result = await env.http.get(r.url, r.headers);
+        const result = await env.http.get(r.url, r.headers, r.target);
         if (result.status >= 200 && result.status < 300) checkIntegers(result.text, what);
         return result;
       },

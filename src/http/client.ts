@@ -33,6 +33,14 @@ export interface HttpRequest {
   headers: Record<string, string>;
   /** The encoded body (POST). */
   body?: string;
+  /** `url`'s origin and path (with its query), when the caller has them: `url` is not parsed again. */
+  target?: RequestTarget;
+}
+
+/** Where a request goes, as undici takes it. */
+export interface RequestTarget {
+  origin: string;
+  path: string;
 }
 
 export interface HttpResult {
@@ -75,6 +83,11 @@ const NOT_TLS_TEXT = /wrong version number|packet length too long|unknown protoc
 function bodyText(chunks: Buffer[]): string {
   const text = chunks.length === 1 ? chunks[0]!.toString("utf8") : Buffer.concat(chunks).toString("utf8");
   return text.charCodeAt(0) === 0xfeff ? text.slice(1) : text;
+}
+
+/** A URL's origin and path with its query (its fragment is not sent). */
+export function targetOf(url: URL): RequestTarget {
+  return { origin: url.origin, path: url.search ? `${url.pathname}${url.search}` : url.pathname };
 }
 
 /** `host:port` of a URL, with the scheme's default port when it names none. */
@@ -157,11 +170,11 @@ export class HttpClient {
         onResponseError: (_c, error) => fail(error),
       };
       try {
-        const url = new URL(req.url);
+        const { origin, path } = req.target ?? targetOf(new URL(req.url));
         this.agent.dispatch(
           {
-            origin: url.origin,
-            path: url.search ? `${url.pathname}${url.search}` : url.pathname,
+            origin,
+            path,
             method: req.method,
             headers: { accept: "application/json", ...req.headers },
             headersTimeout: this.idleTimeoutMs,
@@ -218,8 +231,8 @@ export class HttpClient {
   }
 
   /** A GET (what the engine's requests are). */
-  get(url: string, headers: Record<string, string>): Promise<HttpResult> {
-    return this.send({ method: "GET", url, headers });
+  get(url: string, headers: Record<string, string>, target?: RequestTarget): Promise<HttpResult> {
+    return this.send(target ? { method: "GET", url, headers, target } : { method: "GET", url, headers });
   }
 
   close(): Promise<void> {

@@ -1,6 +1,6 @@
 import { describe, expect, it } from "vitest";
 import { buildErrorHandler, type HttpAnswer } from "../../src/declarative/error-handler.js";
-import { buildPaginator } from "../../src/declarative/paginator.js";
+import { type PageRequest, buildPaginator } from "../../src/declarative/paginator.js";
 import { RecordSelector } from "../../src/declarative/record-selector.js";
 import { HttpRequester, joinUrl } from "../../src/declarative/requester.js";
 import { buildAuthenticator } from "../../src/declarative/authenticator.js";
@@ -74,6 +74,29 @@ describe("HttpRequester", () => {
     expect(requester.build({}, undefined, { path: "http://127.0.0.1:9/x?a=1", params: {}, headers: {} }, noPage).url).toBe(
       "http://127.0.0.1:9/x?a=1",
     );
+  });
+
+  it("says where each request goes (origin, path and query) as parsing its URL would, the fragment left out", () => {
+    const requester = new HttpRequester(
+      { type: "HttpRequester", url_base: "http://127.0.0.1:9/api/1.0", path: "/tasks", request_parameters: { opt_fields: "a,b.c", q: "x y/z~'\"<>" } },
+      "test",
+      {},
+    );
+    const noPage = { params: {}, headers: {} };
+    const pages: PageRequest[] = [
+      noPage,
+      { params: { limit: "5" }, headers: {} },
+      { path: "http://127.0.0.1:9/api/1.0/tasks?offset=abc&limit=1#top", params: { limit: "100" }, headers: {} },
+      { path: "http://127.0.0.1:9/api/1.0/tasks?", params: { limit: "100" }, headers: {} },
+      { path: "http://127.0.0.1:9/x?a=1", params: {}, headers: {} },
+      { path: "http://127.0.0.1:9/x#only-a-fragment", params: { limit: "1" }, headers: {} },
+      { path: "http://127.0.0.1:9/x", params: {}, headers: {} },
+    ];
+    for (const page of pages) {
+      const built = requester.build({}, undefined, page, noPage);
+      const url = new URL(built.url);
+      expect(built.target, built.url).toEqual({ origin: url.origin, path: `${url.pathname}${url.search}` });
+    }
   });
 });
 
