@@ -6,10 +6,10 @@
  * length).
  * Every server closes its sockets when its test ends; nothing asserts how long anything took.
  */
-import { type IncomingMessage, type Server, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo, Socket } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { HttpClient, NetworkError } from "../../src/http/client.js";
+import { type TestServer, startTestServer } from "../helpers/test-server.js";
 
 const cleanups: Array<() => Promise<void>> = [];
 
@@ -17,42 +17,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-interface TestServer {
-  origin: string;
-  /** Connections accepted so far. */
-  connections: () => number;
-  /** The most connections open at once. */
-  peakOpen: () => number;
-}
-
+/** A server on 127.0.0.1 answering with `handler`; closed (with its sockets) after the test. */
 async function serve(handler: (req: IncomingMessage, res: ServerResponse, body: string) => void): Promise<TestServer> {
-  let connections = 0;
-  let open = 0;
-  let peak = 0;
-  const server: Server = createServer((req, res) => {
-    let body = "";
-    req.setEncoding("utf8");
-    req.on("data", (chunk: string) => (body += chunk));
-    req.on("end", () => handler(req, res, body));
-  });
-  server.on("connection", (socket: Socket) => {
-    connections++;
-    peak = Math.max(peak, ++open);
-    socket.on("close", () => open--);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return {
-    origin: `http://127.0.0.1:${(server.address() as AddressInfo).port}`,
-    connections: () => connections,
-    peakOpen: () => peak,
-  };
+  const server = await startTestServer(handler);
+  cleanups.push(server.close);
+  return server;
 }
 
 function client(options: Partial<ConstructorParameters<typeof HttpClient>[0]> = {}): HttpClient {
@@ -127,7 +96,7 @@ describe("bodies cut short", () => {
       setTimeout(() => res.socket?.destroy(), 20);
     });
     await expect(client().get(`${server.origin}/items`, {})).rejects.toThrow(
-      new NetworkError(`the connection to ${server.origin.slice("http://".length)} closed before the whole answer arrived (UND_ERR_SOCKET)`),
+      new NetworkError(`the connection to ${server.host} closed before the whole answer arrived (UND_ERR_SOCKET)`),
     );
   });
 

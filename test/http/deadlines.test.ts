@@ -5,14 +5,14 @@
  * Each server closes its sockets when the test ends; the sender runs on a fake clock, so only the
  * client's own (short) deadlines take real time. Nothing asserts how long anything took.
  */
-import { type Server, type IncomingMessage, type ServerResponse, createServer } from "node:http";
-import type { AddressInfo } from "node:net";
+import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
 import { buildErrorHandler } from "../../src/declarative/error-handler.js";
 import { ConnectorError } from "../../src/errors.js";
 import { HttpClient, NetworkError } from "../../src/http/client.js";
 import type { Clock } from "../../src/http/clock.js";
 import { send } from "../../src/http/sender.js";
+import { startTestServer } from "../helpers/test-server.js";
 
 const instantClock: Clock = { now: () => 0, sleep: async () => undefined };
 const cleanups: Array<() => Promise<void>> = [];
@@ -21,22 +21,11 @@ afterEach(async () => {
   for (const cleanup of cleanups.splice(0)) await cleanup();
 });
 
-/** A server on 127.0.0.1 answering with `handler`, counting requests; closed (with its sockets) after the test. */
+/** A server on 127.0.0.1 answering with `handler`; closed (with its sockets) after the test. */
 async function serve(handler: (req: IncomingMessage, res: ServerResponse) => void): Promise<{ origin: string; requests: () => number }> {
-  let requests = 0;
-  const server: Server = createServer((req, res) => {
-    requests++;
-    handler(req, res);
-  });
-  await new Promise<void>((resolve) => server.listen(0, "127.0.0.1", resolve));
-  cleanups.push(
-    () =>
-      new Promise<void>((resolve) => {
-        server.closeAllConnections();
-        server.close(() => resolve());
-      }),
-  );
-  return { origin: `127.0.0.1:${(server.address() as AddressInfo).port}`, requests: () => requests };
+  const server = await startTestServer(handler);
+  cleanups.push(server.close);
+  return { origin: server.host, requests: server.requests };
 }
 
 function client(options: ConstructorParameters<typeof HttpClient>[0]): HttpClient {
