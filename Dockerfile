@@ -2,9 +2,9 @@
 #
 # source-asana as an Airbyte connector image.
 #
-#   docker build -t source-asana/source-asana:1.1.0 .
-#   docker run --rm source-asana/source-asana:1.1.0 spec
-#   docker run --rm -v "$PWD/secrets:/secrets" source-asana/source-asana:1.1.0 check --config /secrets/config.json
+#   docker build -t source-asana/source-asana:1.1.1 .
+#   docker run --rm source-asana/source-asana:1.1.1 spec
+#   docker run --rm -v "$PWD/secrets:/secrets" source-asana/source-asana:1.1.1 check --config /secrets/config.json
 #
 # Airbyte's image rules (docs/platform/understanding-airbyte/airbyte-protocol-docker.md):
 # - ENV AIRBYTE_ENTRYPOINT equals the ENTRYPOINT joined by spaces, with absolute paths (the
@@ -32,7 +32,7 @@ RUN npm run build && npm prune --omit=dev
 FROM node:20-slim
 
 LABEL io.airbyte.name=source-asana/source-asana
-LABEL io.airbyte.version=1.1.0
+LABEL io.airbyte.version=1.1.1
 LABEL org.opencontainers.image.title="source-asana" \
       org.opencontainers.image.description="Asana source for Airbyte (declarative manifest, TypeScript runtime)" \
       org.opencontainers.image.licenses="MIT" \
