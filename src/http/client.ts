@@ -90,6 +90,66 @@ export function targetOf(url: URL): RequestTarget {
   return { origin: url.origin, path: url.search ? `${url.pathname}${url.search}` : url.pathname };
 }
 
+/**
+ * One answer, collected through undici's handler protocol: its status, headers and body chunks
+ * arrive as calls, without a body stream in between. Calls `done` with the answer, or `failed`
+ * with what went wrong.
+ */
+class AnswerCollector implements Dispatcher.DispatchHandler {
+  private status = 0;
+  private headers: Record<string, string | string[] | undefined> = {};
+  private chunks: Buffer[] = [];
+  private controller: Dispatcher.DispatchController | undefined;
+  private abandoned: Error | undefined;
+
+  constructor(
+    private readonly done: (result: HttpResult) => void,
+    private readonly failed: (error: unknown) => void,
+  ) {}
+
+  /** Stops the request: now if it is under way, else as soon as it gets a connection. */
+  abandon(reason: Error): void {
+    this.abandoned = reason;
+    this.controller?.abort(reason);
+  }
+
+  onRequestStart(controller: Dispatcher.DispatchController): void {
+    this.controller = controller;
+    if (this.abandoned) controller.abort(this.abandoned);
+  }
+
+  onResponseStart(_controller: Dispatcher.DispatchController, statusCode: number, headers: Record<string, string | string[] | undefined>): void {
+    // A 1xx answer is followed by the real one: only the last counts.
+    this.status = statusCode;
+    this.headers = headers;
+    this.chunks = [];
+  }
+
+  onResponseData(_controller: Dispatcher.DispatchController, chunk: Buffer): void {
+    this.chunks.push(chunk);
+  }
+
+  onResponseEnd(): void {
+    let result: HttpResult;
+    try {
+      const flat: Record<string, string> = {};
+      for (const [key, value] of Object.entries(this.headers)) {
+        if (value !== undefined) flat[key.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
+      }
+      result = { status: this.status, headers: flat, text: bodyText(this.chunks) };
+    } catch (error) {
+      // Never left pending: a body that cannot become text fails like any other network error.
+      this.failed(error);
+      return;
+    }
+    this.done(result);
+  }
+
+  onResponseError(_controller: Dispatcher.DispatchController, error: Error): void {
+    this.failed(error);
+  }
+}
+
 /** `host:port` of a URL, with the scheme's default port when it names none. */
 function hostPort(url: URL): string {
   return `${url.hostname}:${url.port || (url.protocol === "https:" ? "443" : "80")}`;
@@ -118,57 +178,24 @@ export class HttpClient {
     return new Promise<HttpResult>((resolve, reject) => {
       let settled = false;
       let pastDeadline = false;
-      let controller: Dispatcher.DispatchController | undefined;
-      const settle = (): boolean => {
-        if (settled) return false;
-        settled = true;
-        clearTimeout(timer);
-        return true;
-      };
-      const fail = (error: unknown): void => {
-        if (settle()) reject(this.failure(req, error, pastDeadline));
-      };
+      const once =
+        <T>(then: (value: T) => void) =>
+        (value: T): void => {
+          if (settled) return;
+          settled = true;
+          clearTimeout(timer);
+          then(value);
+        };
+      const fail = once((error: unknown) => reject(this.failure(req, error, pastDeadline)));
+      const answer = new AnswerCollector(once(resolve), fail);
       // The total deadline: aborts the request, or the reading of its body, when it passes (a
       // request still waiting for a connection is failed at once, and aborted when it gets one).
       const timer = setTimeout(() => {
         pastDeadline = true;
         const error = new Error("past the total deadline");
-        controller?.abort(error);
+        answer.abandon(error);
         fail(error);
       }, this.timeoutMs);
-      let status = 0;
-      let headers: Record<string, string | string[] | undefined> = {};
-      let chunks: Buffer[] = [];
-      // undici's handler protocol: the answer arrives as calls, without a body stream in between.
-      const handler: Dispatcher.DispatchHandler = {
-        onRequestStart: (c) => {
-          controller = c;
-          if (settled) c.abort(new Error("abandoned"));
-        },
-        onResponseStart: (_c, statusCode, responseHeaders) => {
-          // A 1xx answer is followed by the real one: only the last counts.
-          status = statusCode;
-          headers = responseHeaders;
-          chunks = [];
-        },
-        onResponseData: (_c, chunk) => {
-          chunks.push(chunk);
-        },
-        onResponseEnd: () => {
-          if (!settle()) return;
-          try {
-            const flat: Record<string, string> = {};
-            for (const [key, value] of Object.entries(headers)) {
-              if (value !== undefined) flat[key.toLowerCase()] = Array.isArray(value) ? value.join(", ") : value;
-            }
-            resolve({ status, headers: flat, text: bodyText(chunks) });
-          } catch (error) {
-            // Never left pending: a body that cannot become text fails like any other network error.
-            reject(this.failure(req, error, false));
-          }
-        },
-        onResponseError: (_c, error) => fail(error),
-      };
       try {
         const { origin, path } = req.target ?? targetOf(new URL(req.url));
         this.agent.dispatch(
@@ -181,7 +208,7 @@ export class HttpClient {
             bodyTimeout: this.idleTimeoutMs,
             ...(req.body !== undefined ? { body: req.body } : {}),
           },
-          handler,
+          answer,
         );
       } catch (error) {
         fail(error);
