@@ -8,6 +8,7 @@
  */
 import type { IncomingMessage, ServerResponse } from "node:http";
 import { afterEach, describe, expect, it } from "vitest";
+import { ConnectorError } from "../../src/errors.js";
 import { HttpClient, NetworkError } from "../../src/http/client.js";
 import { type TestServer, startTestServer } from "../helpers/test-server.js";
 
@@ -129,6 +130,15 @@ describe("bodies cut short", () => {
     const origin = server.origin;
     await cleanups.shift()?.();
     await expect(client().get(`${origin}/items`, {})).rejects.toThrow(/ECONNREFUSED/);
+  });
+});
+
+describe("requests that cannot be sent", () => {
+  it("a URL that does not parse: a system_error at once, not a retried network error", async () => {
+    const error: unknown = await client().get("http//127.0.0.1:1/items", {}).catch((e: unknown) => e);
+    expect(error).toBeInstanceOf(ConnectorError);
+    expect((error as ConnectorError).failureType).toBe("system_error");
+    expect((error as ConnectorError).message).toBe("A request could not be sent: its URL is not a valid URL");
   });
 });
 
