@@ -9,7 +9,7 @@ import { fileURLToPath } from "node:url";
 import type * as Yaml from "yaml";
 import { systemError } from "../errors.js";
 import { propagateComponents } from "./components.js";
-import { PARSED_MANIFEST, RESOLVED_MANIFEST, cachedParse, cachedResolved, manifestDigest } from "./parsed-cache.js";
+import { cachedParse, cachedResolved } from "./parsed-cache.js";
 import { resolveReferences } from "./references.js";
 
 export interface LoadedManifest {
@@ -53,9 +53,8 @@ export function parseManifestYaml(text: string, file: string): unknown {
  * one (parsed-cache.ts), else from its YAML; `parsed`: the YAML's tree, already parsed (no cache is read then).
  */
 export function parseManifest(text: string, file: string, parsed?: unknown): LoadedManifest {
-  const digest = parsed === undefined ? manifestDigest(text) : undefined;
-  const prebuilt = digest === undefined ? undefined : cachedResolved(text, RESOLVED_MANIFEST, digest);
-  const cached = digest === undefined || prebuilt ? undefined : cachedParse(text, PARSED_MANIFEST, digest);
+  const prebuilt = parsed === undefined ? cachedResolved(text) : undefined;
+  const cached = parsed === undefined && !prebuilt ? cachedParse(text) : undefined;
   const resolved = prebuilt ?? resolvedTree(parsed ?? cached ?? parseManifestYaml(text, file), file);
   if (resolved.type !== "DeclarativeSource") {
     throw systemError(`The manifest ${file} must have type: DeclarativeSource (got ${String(resolved.type)})`);

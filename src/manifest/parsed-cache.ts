@@ -33,18 +33,24 @@ interface ResolvedManifestFile {
   resolved: Record<string, unknown>;
 }
 
+/** The last text hashed and its digest: a start looks the same text up in both caches. */
+let lastDigest = { text: "", sha256: "" };
+
 /** The SHA-256 of a manifest's text, as the cache files record it. */
-export const manifestDigest = (text: string): string => createHash("sha256").update(text).digest("hex");
+export function manifestDigest(text: string): string {
+  if (text !== lastDigest.text) lastDigest = { text, sha256: createHash("sha256").update(text).digest("hex") };
+  return lastDigest.sha256;
+}
 
 /** The parsed tree of `text` from the cache file, or undefined (no file, another text, unreadable). */
-export function cachedParse(text: string, cacheFile: string = PARSED_MANIFEST, digest: string = manifestDigest(text)): unknown {
+export function cachedParse(text: string, cacheFile: string = PARSED_MANIFEST): unknown {
   let cache: ParsedManifestFile;
   try {
     cache = JSON.parse(readFileSync(cacheFile, "utf8")) as ParsedManifestFile;
   } catch {
     return undefined;
   }
-  return cache.sha256 === digest ? cache.parsed : undefined;
+  return cache.sha256 === manifestDigest(text) ? cache.parsed : undefined;
 }
 
 /** Writes the cache file for `text` and its parsed tree. */
@@ -57,18 +63,14 @@ export function writeParsedCache(text: string, parsed: unknown, cacheFile: strin
  * The resolved tree of `text` from the cache file, or undefined (no file, another text, another
  * V8, unreadable).
  */
-export function cachedResolved(
-  text: string,
-  cacheFile: string = RESOLVED_MANIFEST,
-  digest: string = manifestDigest(text),
-): Record<string, unknown> | undefined {
+export function cachedResolved(text: string, cacheFile: string = RESOLVED_MANIFEST): Record<string, unknown> | undefined {
   let cache: Partial<ResolvedManifestFile>;
   try {
     cache = deserialize(readFileSync(cacheFile)) as Partial<ResolvedManifestFile>;
   } catch {
     return undefined;
   }
-  const usable = cache && cache.sha256 === digest && cache.v8 === process.versions.v8 && cache.resolved && typeof cache.resolved === "object";
+  const usable = cache && cache.sha256 === manifestDigest(text) && cache.v8 === process.versions.v8 && cache.resolved && typeof cache.resolved === "object";
   return usable ? cache.resolved : undefined;
 }
 
