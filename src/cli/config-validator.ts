@@ -1,6 +1,6 @@
 /**
  * The config's validator: the spec's JSON Schema, compiled by Ajv into a function. Loading Ajv
- * and compiling the spec cost ~35 ms of CPU at every start of the connector (spec aside, every
+ * and compiling the spec cost ~45 ms of CPU at every start of the connector (spec aside, every
  * command validates the config), so the build compiles the package's own spec to code once
  * (Ajv's standalone code, written beside this module with the SHA-256 of the spec it was compiled
  * from: scripts/cache-manifest.ts). A start loads that code when its spec is that very spec, and
